@@ -1,0 +1,82 @@
+"""intacct-sync: keeps Sage Intacct and the Business Center warehouse in sync.
+
+This package is both an Airflow plugin-folder package and an Airflow provider distribution: the entry
+point ``apache_airflow_provider`` calls :func:`get_provider_info`, which declares the ``intacct``
+connection type and its form. The form is declared here, as data, because Airflow 3.3 without the FAB
+provider has no wtforms to build widgets from Python.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+HOOK_CLASS = "intacct.hooks.intacct.IntacctHook"
+
+# Extra fields of an ``intacct`` connection. Login holds the User ID, password the Web Services user's
+# password and host the gateway endpoint; everything else lives in the connection's extra.
+CONNECTION_FIELDS: dict[str, dict] = {
+    "company_id": {
+        "label": "Company ID",
+        "description": "Sage Intacct: Company > Company Info > ID",
+        "schema": {"type": ["string", "null"]},
+    },
+    "entity_id": {
+        "label": "Entity ID",
+        "description": "Sage Intacct: Company > Entities > Entity ID. Leave empty for a single-entity company.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "sender_id": {
+        "label": "Sender ID",
+        "description": "The Web Services sender ID authorized under Company > Setup > Company > Security",
+        "schema": {"type": ["string", "null"]},
+    },
+    "sender_password": {
+        "label": "Sender password",
+        "description": "The password issued with the Web Services sender ID",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
+    "timezone": {
+        "label": "Company timezone",
+        "description": "IANA name of the timezone Intacct reports WHENMODIFIED in (default America/Los_Angeles)",
+        "schema": {"type": ["string", "null"]},
+    },
+    "allowed_hosts": {
+        "label": "Allowed non-Intacct hosts",
+        "description": "Comma-separated host names allowed besides *.intacct.com (for the local emulator only)",
+        "schema": {"type": ["string", "null"]},
+    },
+}
+
+
+def get_provider_info() -> dict:
+    return {
+        "package-name": "intacct-sync",
+        "name": "Sage Intacct sync",
+        "description": "Two-way sync between Sage Intacct and the Business Center warehouse.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Sage Intacct",
+                "external-doc-url": "https://developer.intacct.com/web-services/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "Sage Intacct", "python-modules": ["intacct.hooks.intacct"]}],
+        "operators": [{"integration-name": "Sage Intacct", "python-modules": ["intacct.operators"]}],
+        "connection-types": [
+            {
+                "connection-type": "intacct",
+                "hook-class-name": HOOK_CLASS,
+                "hook-name": "Sage Intacct",
+                "conn-fields": CONNECTION_FIELDS,
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port"],
+                    "relabeling": {"login": "User ID", "password": "User password", "host": "Endpoint"},
+                    "placeholders": {
+                        "login": "Paymentus-Web",
+                        "host": "https://api.intacct.com/ia/xml/xmlgw.phtml",
+                    },
+                },
+            }
+        ],
+    }
