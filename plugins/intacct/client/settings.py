@@ -1,0 +1,64 @@
+"""Tunable behaviour of the client, validated up front so a bad value fails before any request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigurationError
+
+MAX_QUERY_PAGE_SIZE = 2000  # the `query` function's documented maximum
+MAX_IN_VALUES = 1000  # `in` / `notin` accept at most this many values
+REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the client talks to one company.
+
+    ``timezone`` is the company's timezone: Intacct returns and accepts timestamps such as WHENMODIFIED as
+    naive local times in it. ``max_request_chars`` keeps every write request under the gateway's limit.
+    """
+
+    timezone: str = "America/Los_Angeles"
+    page_size: int = MAX_QUERY_PAGE_SIZE
+    write_batch_size: int = 100
+    max_concurrency: int = 2
+    timeout_seconds: float = 300.0
+    retry_max_seconds: float = 120.0
+    retry_base_seconds: float = 1.0
+    retry_cap_seconds: float = 30.0
+    retry_after_524_seconds: float = 60.0
+    session_refresh_margin_seconds: float = 120.0
+    max_request_chars: int = 400_000
+    show_private: bool = True
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise ConfigurationError(
+                f"Unknown timezone {self.timezone!r}: use an IANA name such as 'America/Los_Angeles' "
+                "(the company's timezone in Sage Intacct: Company > Company Info)") from exc
+        _require(isinstance(self.page_size, int) and 1 <= self.page_size <= MAX_QUERY_PAGE_SIZE,
+                 f"page_size must be an integer from 1 to {MAX_QUERY_PAGE_SIZE}, got {self.page_size!r}")
+        _require(isinstance(self.write_batch_size, int) and self.write_batch_size >= 1,
+                 f"write_batch_size must be a positive integer, got {self.write_batch_size!r}")
+        _require(isinstance(self.max_concurrency, int) and self.max_concurrency >= 1,
+                 f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
+        for name in ("timeout_seconds", "retry_max_seconds", "retry_base_seconds", "retry_cap_seconds",
+                     "retry_after_524_seconds", "session_refresh_margin_seconds"):
+            value = getattr(self, name)
+            _require(isinstance(value, int | float) and value >= 0, f"{name} must be a number >= 0, got {value!r}")
+        _require(self.timeout_seconds > 0, "timeout_seconds must be greater than 0")
+        _require(isinstance(self.max_request_chars, int) and 10_000 <= self.max_request_chars <= REQUEST_CHAR_LIMIT,
+                 f"max_request_chars must be between 10000 and {REQUEST_CHAR_LIMIT}, got {self.max_request_chars!r}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigurationError(f"Invalid client setting: {message}")

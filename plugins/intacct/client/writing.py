@@ -1,0 +1,225 @@
+"""Batched create / update / delete with deterministic function control ids.
+
+Each record becomes one function whose control id is derived from the record's key and its canonical
+content, so a request that is resent (after a lost answer, or by a later run with the same content) replays
+the same ids with ``uniqueid=true`` and the gateway never executes a function twice. Functions are grouped
+into requests by count (``write_batch_size``) and by size (``max_request_chars``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .errors import AlreadyApplied, IntacctError, TransactionAborted, classify
+from .fields import SECRET_ELEMENTS, spec_for
+from .session import SessionManager
+from .settings import ClientSettings
+from .usage import ApiUsage
+from .values import ValueCodec
+from .xml import Function, Redactor, Result, element, fill
+
+_ENVELOPE_CHARS = 2_000  # control + authentication blocks, generously
+_UNSAFE = re.compile(r"[^A-Za-z0-9:._-]+")
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """One record to write. ``key`` is its stable identity (e.g. "vendor:BC-V0001").
+
+    ``scope`` is mixed into the control id: pass e.g. the run id for updates, so a later run may send the
+    same content again (a retry within the run still replays the same id).
+    """
+
+    key: str
+    fields: Mapping[str, object]
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key.strip():
+            raise ValueError("WriteRequest.key must be a non-empty string identifying the record")
+        if not isinstance(self.fields, Mapping):
+            raise TypeError(f"WriteRequest.fields must be a mapping of Intacct field names, got {self.fields!r}")
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    key: str
+    ok: bool
+    record_no: int | None = None
+    record_id: str | None = None
+    error: IntacctError | None = None
+    already_applied: bool = False
+    control_id: str = field(default="", repr=False)
+
+
+class WriteFailed(IntacctError):
+    """A whole write request failed; ``outcomes`` holds those of the requests that completed before it."""
+
+    def __init__(self, cause: IntacctError, outcomes: list[WriteOutcome]):
+        super().__init__(cause.message, errors=cause.errors, remediation=cause.remediation,
+                         http_status=cause.http_status)
+        self.cause = cause
+        self.outcomes = outcomes
+
+
+@dataclass(frozen=True)
+class _Planned:
+    key: str
+    function: Function
+    size: int
+    record_no: int | None
+    secrets: tuple[str, ...]
+
+
+class Writer:
+    def __init__(self, sessions: SessionManager, settings: ClientSettings, codec: ValueCodec, redactor: Redactor,
+                 usage: ApiUsage):
+        self.sessions = sessions
+        self.settings = settings
+        self.codec = codec
+        self.redactor = redactor
+        self.usage = usage
+
+    def create(self, object_name: str, requests: Sequence[WriteRequest], transaction: bool = False
+               ) -> list[WriteOutcome]:
+        name = spec_for(object_name).name
+        return self._run([self._plan("create", name, r) for r in requests], transaction)
+
+    def update(self, object_name: str, requests: Sequence[WriteRequest], transaction: bool = False
+               ) -> list[WriteOutcome]:
+        spec = spec_for(object_name)
+        for request in requests:
+            if "RECORDNO" not in request.fields and (spec.business_key or "RECORDNO") not in request.fields:
+                raise ValueError(f"Update of {spec.name} {request.key!r} needs RECORDNO in its fields")
+        return self._run([self._plan("update", spec.name, r) for r in requests], transaction)
+
+    def delete(self, object_name: str, record_nos: Sequence[int], transaction: bool = False) -> list[WriteOutcome]:
+        name = spec_for(object_name).name
+        planned = []
+        for record_no in record_nos:
+            operation = element("delete", element("object", text=name), element("keys", text=str(int(record_no))))
+            key = f"{name.lower()}:{int(record_no)}"
+            control_id = _control_id("delete", name, key, "", {"RECORDNO": int(record_no)}, self.codec)
+            planned.append(_Planned(key, Function(control_id, operation), _size(operation), int(record_no), ()))
+        return self._run(planned, transaction)
+
+    # -- planning ----------------------------------------------------------------------------------------------
+
+    def _plan(self, verb: str, object_name: str, request: WriteRequest) -> _Planned:
+        operation = element(verb, fill(etree.Element(object_name), request.fields, self.codec))
+        control_id = _control_id(verb, object_name, request.key, request.scope, request.fields, self.codec)
+        record_no = request.fields.get("RECORDNO")
+        return _Planned(request.key, Function(control_id, operation), _size(operation),
+                        int(record_no) if record_no not in (None, "") else None,  # type: ignore[arg-type]
+                        tuple(_secret_values(request.fields)))
+
+    def _batches(self, planned: list[_Planned]) -> Iterator[list[_Planned]]:
+        budget = self.settings.max_request_chars - _ENVELOPE_CHARS
+        batch: list[_Planned] = []
+        used = 0
+        for item in planned:
+            if batch and (len(batch) >= self.settings.write_batch_size or used + item.size > budget):
+                yield batch
+                batch, used = [], 0
+            batch.append(item)
+            used += item.size
+        if batch:
+            yield batch
+
+    # -- sending -----------------------------------------------------------------------------------------------
+
+    def _run(self, planned: list[_Planned], transaction: bool) -> list[WriteOutcome]:
+        ids = [p.function.control_id for p in planned]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({p.key for p in planned if ids.count(p.function.control_id) > 1})
+            raise ValueError(f"The same record is written twice in one call: {dupes}")
+        outcomes: list[WriteOutcome] = []
+        for batch in self._batches(planned):
+            try:
+                results = self.sessions.execute([p.function for p in batch], uniqueid=True,
+                                                transaction=transaction,
+                                                label=f"{batch[0].function.name} x{len(batch)}")
+            except IntacctError as exc:
+                raise WriteFailed(exc, outcomes) from exc
+            by_id = {r.control_id: r for r in results}
+            outcomes.extend(self._outcome(p, by_id.get(p.function.control_id)) for p in batch)
+        return outcomes
+
+    def _outcome(self, planned: _Planned, result: Result | None) -> WriteOutcome:
+        control_id = planned.function.control_id
+        if result is None:
+            error = IntacctError(f"{planned.function.name} {planned.key}: the gateway returned no result for "
+                                 f"function {control_id}")
+            return WriteOutcome(planned.key, False, error=error, control_id=control_id)
+        if result.ok:
+            self.usage.record_written(1)
+            record_no, record_id = _written_identity(result)
+            return WriteOutcome(planned.key, True, record_no or planned.record_no, record_id,
+                                control_id=control_id)
+        redactor = Redactor()
+        redactor.add(*planned.secrets)
+        details = [redactor.detail(self.redactor.detail(d)) for d in result.errors]
+        error = classify("function", details, context=self.sessions.context,
+                         prefix=f"{planned.function.name} {planned.key}: ")
+        if result.status == "aborted" and not isinstance(error, TransactionAborted):
+            error = TransactionAborted(error.message, errors=error.errors)
+        if isinstance(error, AlreadyApplied):
+            return WriteOutcome(planned.key, True, planned.record_no, None, already_applied=True,
+                                control_id=control_id)
+        return WriteOutcome(planned.key, False, error=error, control_id=control_id)
+
+
+def _written_identity(result: Result) -> tuple[int | None, str | None]:
+    if result.data is None:
+        return None, None
+    for node in result.data:
+        if not isinstance(node.tag, str):
+            continue
+        record_no: int | None = None
+        record_id: str | None = None
+        for child in node:
+            if child.tag == "RECORDNO" and child.text:
+                try:
+                    record_no = int(child.text)
+                except ValueError:
+                    pass
+            elif record_id is None and child.text:
+                record_id = child.text
+        return record_no, record_id
+    return None, None
+
+
+def _size(operation: etree._Element) -> int:
+    return len(etree.tostring(operation)) + 64
+
+
+def _canonical(value: object, codec: ValueCodec) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v, codec) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [_canonical(v, codec) for v in value]
+    return codec.format(value)
+
+
+def _control_id(verb: str, object_name: str, key: str, scope: str, fields: Mapping[str, object],
+                codec: ValueCodec) -> str:
+    payload = json.dumps([verb, object_name, key, scope, _canonical(fields, codec)], separators=(",", ":"),
+                         ensure_ascii=False)
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:24]
+    readable = _UNSAFE.sub("_", key)[:60]
+    return f"{verb}.{readable}.{digest}"
+
+
+def _secret_values(fields: Mapping[str, object]) -> Iterable[str]:
+    secret_names = {n.upper() for n in SECRET_ELEMENTS}
+    for name, value in fields.items():
+        if isinstance(value, Mapping):
+            yield from _secret_values(value)
+        elif str(name).upper() in secret_names and isinstance(value, str) and value:
+            yield value

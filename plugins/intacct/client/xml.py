@@ -1,0 +1,197 @@
+"""XML in and out: a hardened parser, the request envelope, response parsing and log redaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .errors import ErrorDetail
+from .fields import SECRET_ELEMENTS
+from .values import ValueCodec
+
+# No entity expansion, no DTD, no network, no giant trees: responses are data, never instructions.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                          huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """Parse with the hardened parser; raises lxml.etree.XMLSyntaxError on malformed or truncated input."""
+    return etree.fromstring(body, _PARSER)
+
+
+# --- requests -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Function:
+    """One ``<function controlid=…>`` and the operation element inside it."""
+
+    control_id: str
+    operation: etree._Element
+
+    @property
+    def name(self) -> str:
+        return self.operation.tag
+
+
+@dataclass(frozen=True)
+class Login:
+    user_id: str
+    company_id: str
+    password: str = field(repr=False)
+    location_id: str | None = None
+
+
+def build_request(*, sender_id: str, sender_password: str, control_id: str, uniqueid: bool,
+                  auth: Login | str, functions: Sequence[Function], transaction: bool = False) -> bytes:
+    """Serialize a request; ``auth`` is a Login or a session id."""
+    request = etree.Element("request")
+    control = etree.SubElement(request, "control")
+    for tag, text in (("senderid", sender_id), ("password", sender_password), ("controlid", control_id),
+                      ("uniqueid", "true" if uniqueid else "false"), ("dtdversion", "3.0"),
+                      ("includewhitespace", "false")):
+        etree.SubElement(control, tag).text = text
+    operation = etree.SubElement(request, "operation", transaction="true" if transaction else "false")
+    authentication = etree.SubElement(operation, "authentication")
+    if isinstance(auth, Login):
+        login = etree.SubElement(authentication, "login")
+        etree.SubElement(login, "userid").text = auth.user_id
+        etree.SubElement(login, "companyid").text = auth.company_id
+        etree.SubElement(login, "password").text = auth.password
+        if auth.location_id:
+            etree.SubElement(login, "locationid").text = auth.location_id
+    else:
+        etree.SubElement(authentication, "sessionid").text = auth
+    content = etree.SubElement(operation, "content")
+    for function in functions:
+        wrapper = etree.SubElement(content, "function", controlid=function.control_id)
+        wrapper.append(function.operation)
+    return etree.tostring(request, xml_declaration=True, encoding="UTF-8")
+
+
+def element(tag: str, *children: etree._Element | None, text: str | None = None) -> etree._Element:
+    node = etree.Element(tag)
+    if text is not None:
+        node.text = text
+    for child in children:
+        if child is not None:
+            node.append(child)
+    return node
+
+
+def fill(parent: etree._Element, fields: Mapping[str, object], codec: ValueCodec) -> etree._Element:
+    """Append ``fields`` under ``parent``: mappings nest, lists repeat the element, None writes an empty one."""
+    for name, value in fields.items():
+        if isinstance(value, Mapping):
+            fill(etree.SubElement(parent, name), value, codec)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, Mapping):
+                    fill(etree.SubElement(parent, name), item, codec)
+                else:
+                    etree.SubElement(parent, name).text = codec.format(item)
+        else:
+            etree.SubElement(parent, name).text = codec.format(value)
+    return parent
+
+
+# --- responses ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    """One ``<result>``: status, the function's control id, its data element and errors."""
+
+    status: str
+    function: str
+    control_id: str
+    data: etree._Element | None
+    errors: list[ErrorDetail]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def data_int(self, attribute: str) -> int | None:
+        if self.data is None:
+            return None
+        raw = self.data.get(attribute)
+        try:
+            return int(raw) if raw not in (None, "") else None
+        except ValueError:
+            return None
+
+
+@dataclass
+class Response:
+    control_status: str
+    control_errors: list[ErrorDetail]
+    auth_status: str | None = None
+    auth_errors: list[ErrorDetail] = field(default_factory=list)
+    session_timeout: str | None = None
+    results: list[Result] = field(default_factory=list)
+
+
+def read_errors(container: etree._Element | None) -> list[ErrorDetail]:
+    if container is None:
+        return []
+    return [ErrorDetail.from_texts(e.findtext("errorno"), e.findtext("description"), e.findtext("description2"),
+                                   e.findtext("correction")) for e in container.iterfind("error")]
+
+
+def read_response(root: etree._Element) -> Response:
+    """Split a parsed ``<response>`` into its three status levels. Raises ValueError on another document."""
+    if root.tag != "response":
+        raise ValueError(f"expected a <response> document, got <{root.tag}>")
+    control_status = (root.findtext("control/status") or "").strip()
+    response = Response(control_status, read_errors(root.find("errormessage")))
+    operation = root.find("operation")
+    if operation is None:
+        if control_status == "success":
+            raise ValueError("the response has a successful control block but no <operation>")
+        return response
+    authentication = operation.find("authentication")
+    if authentication is not None:
+        response.auth_status = (authentication.findtext("status") or "").strip()
+        response.session_timeout = (authentication.findtext("sessiontimeout") or "").strip() or None
+    response.auth_errors = read_errors(operation.find("errormessage"))
+    for node in operation.iterfind("result"):
+        response.results.append(Result(
+            status=(node.findtext("status") or "").strip(),
+            function=(node.findtext("function") or "").strip(),
+            control_id=(node.findtext("controlid") or "").strip(),
+            data=node.find("data"),
+            errors=read_errors(node.find("errormessage"))))
+    return response
+
+
+# --- redaction ----------------------------------------------------------------------------------------------
+
+_SECRET_TAGS = "|".join(sorted(re.escape(t) for t in SECRET_ELEMENTS))
+_SECRET_ELEMENT = re.compile(
+    rf"<((?:[A-Za-z0-9_]+\.)*(?:{_SECRET_TAGS}))(\s[^>]*)?>[^<]*</\1>", re.IGNORECASE)
+
+
+class Redactor:
+    """Removes secrets from text meant for logs and error messages."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self._secrets: set[str] = {s for s in secrets if s}
+
+    def add(self, *secrets: str | None) -> None:
+        self._secrets.update(s for s in secrets if s and len(s) >= 4)
+
+    def text(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    def xml(self, body: bytes | str) -> str:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        return self.text(_SECRET_ELEMENT.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>***</{m.group(1)}>", text))
+
+    def detail(self, detail: ErrorDetail) -> ErrorDetail:
+        return ErrorDetail(detail.errorno, self.text(detail.description), self.text(detail.description2),
+                           self.text(detail.correction), detail.support_id)
