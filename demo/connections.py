@@ -1,0 +1,38 @@
+"""Airflow connections of the demo as AIRFLOW_CONN_<ID> values (JSON), for the emulator and a warehouse."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from intacct_emulator import DEMO_CREDENTIALS
+
+
+def intacct_connection(endpoint: str, *, sender_id: str | None = None, user_id: str | None = None,
+                       entity_id: str | None = None) -> str:
+    """An ``intacct`` connection to the emulator's demo company (its published demo credentials)."""
+    extra = {
+        "company_id": DEMO_CREDENTIALS["company_id"],
+        "sender_id": sender_id or DEMO_CREDENTIALS["sender_id"],
+        "sender_password": DEMO_CREDENTIALS["sender_password"],
+        "timezone": "America/Los_Angeles",
+        # The emulator listens on loopback: the only place plain http is accepted.
+        "allowed_hosts": urlsplit(endpoint).hostname,
+    }
+    if entity_id:
+        extra["entity_id"] = entity_id
+    return json.dumps({
+        "conn_type": "intacct",
+        "host": endpoint,
+        "login": user_id or DEMO_CREDENTIALS["user_id"],
+        "password": DEMO_CREDENTIALS["user_password"],
+        "extra": extra,
+    })
+
+
+def warehouse_connection(sqlalchemy_url: str) -> str:
+    return json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": sqlalchemy_url}})
+
+
+def connection_env(conn_id: str, value: str) -> dict[str, str]:
+    return {f"AIRFLOW_CONN_{conn_id.upper()}": value}

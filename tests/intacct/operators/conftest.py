@@ -1,0 +1,57 @@
+"""Operators run against the HTTP emulator and a SQLite warehouse, with a minimal task context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from demo.connections import intacct_connection, warehouse_connection
+from intacct_emulator import Emulator
+
+
+@pytest.fixture(scope="module")
+def emulator_server():
+    emulator = Emulator.from_dataset("demo", seed=0)
+    server = emulator.serve_in_thread(host="127.0.0.1", port=0)
+    yield emulator, server
+    server.stop()
+
+
+@pytest.fixture
+def connections(monkeypatch, emulator_server, tmp_path: Path):
+    """intacct_test (authorized sender), intacct_unauthorized, and the warehouse bc_test."""
+    emulator, server = emulator_server
+    emulator.admin.reset(dataset="demo")
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_TEST", intacct_connection(server.url))
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_UNAUTHORIZED", intacct_connection(server.url, sender_id="Unauthorized"))
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    monkeypatch.setenv("AIRFLOW_CONN_BC_TEST", warehouse_connection(url))
+    return SimpleNamespace(emulator=emulator, server=server, warehouse_url=url)
+
+
+class FakeTaskInstance:
+    """XCom as the report reads it: return values of upstream tasks by task id."""
+
+    def __init__(self, xcoms: dict[str, object]):
+        self.xcoms = xcoms
+
+    def xcom_pull(self, task_ids: str, **_: object) -> object:
+        return self.xcoms.get(task_ids)
+
+
+@pytest.fixture
+def make_context():
+    def make(params: dict | None = None, *, run_type: str = "manual", run_id: str = "manual__2026-01-01",
+             xcoms: dict[str, object] | None = None) -> dict:
+        return {
+            "dag": SimpleNamespace(dag_id="intacct_sync_us01"),
+            "run_id": run_id,
+            "dag_run": SimpleNamespace(run_type=run_type, run_id=run_id),
+            "params": {"full_refresh": False, "dry_run": False, "objects": ["accounts", "vendors", "bills"],
+                       **(params or {})},
+            "ti": FakeTaskInstance(xcoms or {}),
+        }
+
+    return make
