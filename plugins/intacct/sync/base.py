@@ -1,0 +1,163 @@
+"""What every object's sync shares: the run context, outcome recording and journalled Intacct writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from intacct.sync import faults
+from intacct.sync.config import EntityConfig, RunOptions
+from intacct.sync.plan import Plan, PlannedChange, count_actions
+from intacct.sync.run_log import RunLog
+from intacct.sync.state import SyncState
+from intacct.warehouse import Warehouse
+
+# Errors whose outcome is unknown: the write may have been committed before the answer was lost.
+UNKNOWN_OUTCOME_ERRORS = ("TransportError", "WriteFailed")
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    client: object
+    warehouse: Warehouse
+    config: EntityConfig
+    options: RunOptions
+    state: SyncState
+    run_log: RunLog
+    fault_hook: faults.FaultHook
+
+    @property
+    def company(self) -> str:
+        return self.config.bc_company_id
+
+
+@dataclass
+class IntacctWrite:
+    """One planned Intacct write with its journal intent."""
+
+    change: PlannedChange
+    request: object                    # intacct.client.WriteRequest
+    intent: dict                       # write_key, operation, bc_key, intacct_key
+
+
+def error_reason(error) -> tuple[str, str | None]:
+    """(reason for BC users, errorno) from a client error."""
+    if error is None:
+        return "Intacct reported a failure without details", None
+    detail = next(iter(getattr(error, "errors", []) or []), None)
+    text = str(detail) if detail is not None else str(error)
+    remediation = getattr(error, "remediation", None)
+    if remediation and remediation not in text:
+        text = f"{text} — {remediation}"
+    return f"Intacct refused the change: {text}", getattr(error, "errorno", None)
+
+
+def is_unknown_outcome(error: BaseException) -> bool:
+    return any(cls.__name__ in UNKNOWN_OUTCOME_ERRORS for cls in type(error).__mro__)
+
+
+class ObjectSync:
+    """Base of the per-object syncs. Subclasses implement ``run()`` and return the plan they executed."""
+
+    object_name = ""
+
+    def __init__(self, context: RunContext):
+        self.ctx = context
+        self.plan = Plan(self.object_name)
+        self.applied: list[tuple[str, str]] = []  # (direction, action) of what was really done
+
+    @property
+    def dry_run(self) -> bool:
+        return self.ctx.options.dry_run
+
+    def fault(self, point: str, **context) -> None:
+        self.ctx.fault_hook(point, {"object": self.object_name, **context})
+
+    # Outcomes -------------------------------------------------------------------------------------
+
+    def outcome_rows(self, changes: Sequence[PlannedChange], action_override: str | None = None) -> list[dict]:
+        return [{"direction": c.direction, "action": action_override or _past(c.action), "bc_key": c.bc_key,
+                 "intacct_key": c.intacct_key, "reason": c.reason, "errorno": c.errorno, "details": c.details}
+                for c in changes]
+
+    def record(self, connection, changes: Sequence[PlannedChange]) -> None:
+        """Record outcomes (inside the caller's transaction) and keep the retry queue in step."""
+        rows = self.outcome_rows(changes)
+        self.ctx.run_log.record(connection, self.ctx.run_id, self.object_name, rows)
+        succeeded: dict[str, list[str]] = {}
+        for change in changes:
+            key = change.bc_key if change.direction == "to_intacct" else (change.intacct_key or change.bc_key)
+            if key is None:
+                continue
+            if change.action == "reject":
+                self.ctx.state.reject(connection, self.object_name, change.direction, str(key), change.reason,
+                                      change.errorno)
+            elif change.action != "skip":
+                succeeded.setdefault(change.direction, []).append(str(key))
+        for direction, keys in succeeded.items():
+            self.ctx.state.clear_rejections(connection, self.object_name, direction, keys)
+        self.applied.extend((c.direction, c.action) for c in changes)
+
+    def record_now(self, changes: Sequence[PlannedChange]) -> None:
+        if not changes or self.dry_run:
+            return
+        with self.ctx.warehouse.engine.begin() as connection:
+            self.record(connection, changes)
+
+    def convert_each(self, records, convert: Callable[[dict], dict], key_field: str) -> list[dict]:
+        """Intacct records as BC values; a malformed record is rejected on its own, the page goes on."""
+        converted, rejected = [], []
+        for record in records:
+            try:
+                converted.append(convert(record))
+            except ValueError as error:
+                key = record.get(key_field)
+                rejected.append(self.plan.add(PlannedChange(
+                    self.object_name, "to_bc", "reject", None, None if key is None else str(key),
+                    reason=f"{error}: correct the record in Intacct")))
+        self.record_now(rejected)
+        return converted
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        if self.dry_run:
+            return self.plan.counts()
+        return count_actions(self.applied)
+
+    # Journalled Intacct writes --------------------------------------------------------------------
+
+    def write_to_intacct(self, operation: str, intacct_object: str, writes: Sequence[IntacctWrite],
+                         on_batch: Callable[[list[tuple[IntacctWrite, object]]], None],
+                         on_unknown: Callable[[list[IntacctWrite]], None]) -> None:
+        """Send writes in batches: journal intents, write, then let ``on_batch`` commit the BC side.
+
+        ``on_batch`` gets (write, WriteOutcome) pairs; ``on_unknown`` gets the writes of a batch whose
+        answer was lost (the caller looks the records up by business key).
+        """
+        send = getattr(self.ctx.client, operation)
+        for start in range(0, len(writes), self.ctx.config.write_batch_size):
+            batch = list(writes[start:start + self.ctx.config.write_batch_size])
+            self.ctx.state.journal_intents(self.object_name, [w.intent for w in batch], self.ctx.run_id)
+            self.fault(faults.BEFORE_INTACCT_WRITE, keys=[w.intent["write_key"] for w in batch])
+            try:
+                outcomes = send(intacct_object, [w.request for w in batch])
+            except Exception as error:
+                # The request failed as a whole: what completed before is known, the rest is not (a
+                # commit whose answer was lost looks exactly like a failure), so it is looked up.
+                completed = list(getattr(error, "outcomes", None) or [])
+                if not completed and not is_unknown_outcome(error):
+                    raise
+                done = {outcome.key: outcome for outcome in completed}
+                if done:
+                    on_batch([(w, done[w.request.key]) for w in batch if w.request.key in done])
+                on_unknown([w for w in batch if w.request.key not in done])
+                continue
+            self.fault(faults.AFTER_INTACCT_WRITE, keys=[w.intent["write_key"] for w in batch])
+            by_key = {outcome.key: outcome for outcome in outcomes}
+            on_batch([(w, by_key.get(w.request.key)) for w in batch])
+
+
+def _past(action: str) -> str:
+    return {"create": "created", "update": "updated", "link": "linked", "deactivate": "deactivated",
+            "reject": "rejected", "skip": "skipped", "conflict": "conflict"}.get(action, action)
+

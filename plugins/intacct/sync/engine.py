@@ -1,0 +1,131 @@
+"""SyncEngine: one entity ↔ one BC company. Start a run, sync each object, finish the run."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict
+
+from intacct.sync import faults
+from intacct.sync.accounts import AccountSync
+from intacct.sync.base import ObjectSync, RunContext
+from intacct.sync.bills import BillSync
+from intacct.sync.config import TRIGGERS, EntityConfig, RunOptions
+from intacct.sync.plan import ObjectReport, count_actions
+from intacct.sync.run_log import RunLog, RunSummary
+from intacct.sync.state import SyncState, utc_now
+from intacct.sync.vendors import VendorSync
+from intacct.warehouse import Warehouse
+
+_SYNCS: dict[str, type[ObjectSync]] = {"accounts": AccountSync, "vendors": VendorSync, "bills": BillSync}
+
+
+class SyncEngine:
+    """Plan-then-apply sync of one entity. Thread-unsafe by design: one run at a time per entity."""
+
+    def __init__(self, client, warehouse: Warehouse, config: EntityConfig, *,
+                 fault_hook: faults.FaultHook | None = None):
+        if not isinstance(config, EntityConfig):
+            raise TypeError("config must be an intacct.sync.EntityConfig")
+        self.client = client
+        self.warehouse = warehouse
+        self.config = config
+        self.fault_hook = fault_hook or faults.no_faults
+        self.state = SyncState(warehouse, config.bc_company_id, config.watermark_entity)
+        self.run_log = RunLog(warehouse)
+        self._runs: dict[str, dict] = {}
+
+    def start_run(self, trigger: str = "scheduled", options: RunOptions | None = None,
+                  run_key: str | None = None) -> str:
+        """Open a run and return its id. The same ``run_key`` (e.g. an Airflow run id) gives the same id."""
+        if trigger not in TRIGGERS:
+            raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
+        options = options or RunOptions()
+        if run_key:
+            digest = hashlib.sha256(f"{self.config.watermark_entity}|{run_key}".encode()).hexdigest()[:20]
+            run_id = f"run-{digest}"
+        else:
+            run_id = f"run-{uuid.uuid4().hex[:20]}"
+        self.run_log.start(run_id, self.config.watermark_entity, self.config.bc_company_id, trigger,
+                           {**asdict(options), "objects": list(options.objects)})
+        self._runs[run_id] = {"options": options, "trigger": trigger, "reports": {}}
+        return run_id
+
+    def _options(self, run_id: str) -> RunOptions:
+        if run_id not in self._runs:
+            row = self.run_log.get(run_id)  # a run started by another process (e.g. another Airflow task)
+            stored = dict(row["options"] or {})
+            options = RunOptions(full_refresh=bool(stored.get("full_refresh")), dry_run=bool(stored.get("dry_run")),
+                                 objects=tuple(stored.get("objects") or ("accounts", "vendors", "bills")))
+            self._runs[run_id] = {"options": options, "trigger": row["triggered_by"], "reports": {}}
+        return self._runs[run_id]["options"]
+
+    def _api_calls(self) -> int:
+        usage = getattr(self.client, "usage", None)
+        return int(getattr(usage, "total_calls", 0) or 0)
+
+    def _sync(self, run_id: str, object_name: str) -> ObjectReport:
+        options = self._options(run_id)
+        if object_name not in options.objects:  # not chosen for this run (e.g. a Sync Now of bills only)
+            return ObjectReport(object_name, count_actions([]), 0, dry_run=options.dry_run)
+        context = RunContext(run_id, self.client, self.warehouse, self.config, options, self.state, self.run_log,
+                             self.fault_hook)
+        sync = _SYNCS[object_name](context)
+        calls_before = self._api_calls()
+        try:
+            sync.run()
+        except Exception as error:
+            self._store_report(run_id, object_name, sync, calls_before,
+                               failure=f"{type(error).__name__}: {error}")
+            raise
+        return self._store_report(run_id, object_name, sync, calls_before)
+
+    def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: int,
+                      failure: str | None = None) -> ObjectReport:
+        report = ObjectReport(object_name, sync.counts(), self._api_calls() - calls_before,
+                              plan=sync.plan if sync.dry_run else None, dry_run=sync.dry_run)
+        self._runs[run_id]["reports"][object_name] = report
+        self.run_log.merge_object(run_id, object_name, report.counts, report.api_calls, failure)
+        return report
+
+    def sync_accounts(self, run_id: str) -> ObjectReport:
+        return self._sync(run_id, "accounts")
+
+    def sync_vendors(self, run_id: str) -> ObjectReport:
+        return self._sync(run_id, "vendors")
+
+    def sync_bills(self, run_id: str) -> ObjectReport:
+        return self._sync(run_id, "bills")
+
+    def run(self, trigger: str = "scheduled", options: RunOptions | None = None) -> RunSummary:
+        """Convenience: a whole run (the objects of ``options`` in dependency order) and its summary."""
+        run_id = self.start_run(trigger, options)
+        try:
+            for object_name in ("accounts", "vendors", "bills"):
+                if object_name in self._options(run_id).objects:
+                    self._sync(run_id, object_name)
+        finally:
+            summary = self.finish_run(run_id)
+        return summary
+
+    def finish_run(self, run_id: str) -> RunSummary:
+        """Close the run row: status, counts per object and direction, API calls, and a message."""
+        options = self._options(run_id)
+        row = self.run_log.get(run_id)
+        counts = dict(row["counts"] or {})
+        api_calls = int(row["api_calls"] or 0)
+        rejected = sum(d.get("rejected", 0) for c in counts.values() for d in c.values())
+        failures = row["failures"] or {}
+        if failures:
+            status, message = "failed", "; ".join(f"{name}: {text}" for name, text in sorted(failures.items()))
+        elif options.dry_run:
+            status, message = "dry_run", "dry run: nothing was written"
+        elif rejected:
+            status, message = "partial", f"{rejected} record(s) rejected; see intacct_record_outcomes"
+        else:
+            status, message = "succeeded", None
+        finished = utc_now()
+        self.run_log.update(run_id, status=status, finished_at=finished, counts=counts, api_calls=api_calls,
+                            message=message)
+        return RunSummary(run_id, row["entity_id"], row["company_id"], row["triggered_by"], status,
+                          row["started_at"], finished, counts, api_calls, message)

@@ -1,0 +1,132 @@
+"""The run log BC users read: one row per run, one row per record-level outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
+from intacct.sync.state import utc_now
+from intacct.warehouse import Warehouse
+
+# Details keys that may never reach the log (sensitive values).
+_SECRET_FIELDS = {"tax_id", "TAXID"}
+
+
+def scrub(details: Mapping | None) -> dict:
+    """Details safe to store: sensitive fields replaced by a marker, recursively."""
+    if not details:
+        return {}
+    clean = {}
+    for key, value in details.items():
+        if key in _SECRET_FIELDS or (isinstance(value, Mapping) and value.get("field") in _SECRET_FIELDS):
+            clean[key] = "(hidden)" if not isinstance(value, Mapping) else {
+                k: (v if k == "field" else "(hidden)") for k, v in value.items()}
+        elif isinstance(value, Mapping):
+            clean[key] = scrub(value)
+        elif isinstance(value, list):
+            clean[key] = [scrub(v) if isinstance(v, Mapping) else v for v in value]
+        else:
+            clean[key] = value
+    return clean
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    entity_id: str
+    company_id: str
+    trigger: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    api_calls: int = 0
+    message: str | None = None
+
+    def as_table(self) -> str:
+        header = f"{'object':<10} {'direction':<11}" + "".join(f"{name:>12}" for name in COUNTED_ACTIONS)
+        lines = [f"Run {self.run_id} ({self.trigger}) for entity {self.entity_id} ↔ BC company "
+                 f"{self.company_id}: {self.status}, {self.api_calls} Intacct API call(s)", header]
+        for object_name, per_direction in self.counts.items():
+            for direction in DIRECTIONS:
+                numbers = per_direction.get(direction, {})
+                lines.append(f"{object_name:<10} {direction:<11}"
+                             + "".join(f"{numbers.get(name, 0):>12}" for name in COUNTED_ACTIONS))
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+
+class RunLog:
+    def __init__(self, warehouse: Warehouse):
+        self.warehouse = warehouse
+        self.runs = warehouse.tables["intacct_runs"]
+        self.outcomes = warehouse.tables["intacct_record_outcomes"]
+
+    def start(self, run_id: str, entity_id: str, company_id: str, trigger: str, options: Mapping) -> None:
+        with self.warehouse.engine.begin() as connection:
+            existing = connection.execute(select(self.runs.c.status).where(self.runs.c.run_id == run_id)).first()
+            if existing is None:
+                connection.execute(self.runs.insert().values(
+                    run_id=run_id, entity_id=entity_id, company_id=company_id, triggered_by=trigger,
+                    options=dict(options), started_at=utc_now(), status="running", counts={}, api_calls=0,
+                    api_calls_by_object={}, failures={}))
+            else:  # the same run key started again (a retried Airflow task): continue that run
+                connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(
+                    status="running", finished_at=None))
+
+    def get(self, run_id: str) -> dict:
+        with self.warehouse.engine.connect() as connection:
+            row = connection.execute(select(self.runs).where(self.runs.c.run_id == run_id)).mappings().first()
+        if row is None:
+            raise KeyError(f"unknown run id {run_id!r}: start it with SyncEngine.start_run() first")
+        return dict(row)
+
+    def record(self, connection: Connection, run_id: str, object_name: str, outcomes: Sequence[Mapping]) -> None:
+        """Outcome rows: direction, action, bc_key, intacct_key, reason, errorno, details."""
+        if not outcomes:
+            return
+        now = utc_now()
+        rows = [{"run_id": run_id, "object": object_name, "direction": o["direction"], "action": o["action"],
+                 "bc_key": o.get("bc_key"), "intacct_key": None if o.get("intacct_key") is None else str(
+                     o["intacct_key"]), "reason": o.get("reason"), "errorno": o.get("errorno"),
+                 "details": scrub(o.get("details")), "recorded_at": now} for o in outcomes]
+        for start in range(0, len(rows), self.warehouse.chunk_size):
+            connection.execute(self.outcomes.insert(), rows[start:start + self.warehouse.chunk_size])
+
+    def outcomes_of(self, run_id: str, object_name: str | None = None) -> list[dict]:
+        statement = select(self.outcomes).where(self.outcomes.c.run_id == run_id)
+        if object_name:
+            statement = statement.where(self.outcomes.c.object == object_name)
+        with self.warehouse.engine.connect() as connection:
+            return [dict(r) for r in connection.execute(statement.order_by(self.outcomes.c.outcome_id)).mappings()]
+
+    def merge_object(self, run_id: str, object_name: str, counts: Mapping, api_calls: int,
+                     failure: str | None = None) -> None:
+        """Set one object's counts, API calls and failure (None = it succeeded) in the run row.
+
+        The objects of one run may be synced by different processes (one Airflow task each, retried
+        independently), so each writes only its own part.
+        """
+        with self.warehouse.engine.begin() as connection:
+            row = connection.execute(select(self.runs.c.counts, self.runs.c.api_calls_by_object,
+                                            self.runs.c.failures).where(
+                self.runs.c.run_id == run_id).with_for_update()).mappings().first()
+            if row is None:
+                raise KeyError(f"unknown run id {run_id!r}: start it with SyncEngine.start_run() first")
+            all_counts = {**(row["counts"] or {}), object_name: dict(counts)}
+            calls = {**(row["api_calls_by_object"] or {}), object_name: int(api_calls)}
+            failures = {name: text for name, text in (row["failures"] or {}).items() if name != object_name}
+            if failure:
+                failures[object_name] = failure
+            connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(
+                counts=all_counts, api_calls_by_object=calls, api_calls=sum(calls.values()), failures=failures))
+
+    def update(self, run_id: str, **values) -> None:
+        with self.warehouse.engine.begin() as connection:
+            connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(**values))

@@ -1,0 +1,173 @@
+"""Column types that make money exact and timestamps UTC on SQLite and PostgreSQL alike.
+
+The DDL in ``include/sql`` names these types through placeholders; on SQLite they become declared type
+names with TEXT affinity (``MONEY_TEXT`` …) that reflection maps back to the classes below, so the schema
+is written once and money never passes through a float.
+
+BC writes these tables too, so reads are lenient: a value that is not a valid amount or date comes back
+as the raw text, and the sync's validation rejects the row with a reason instead of crashing the run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Date, DateTime, Numeric, String, Text
+from sqlalchemy.types import TypeDecorator
+
+CENT = Decimal("0.01")
+_TIMESTAMP_TEXT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Money(TypeDecorator):
+    """Exact decimal amount; TEXT holding the decimal string on SQLite, NUMERIC(18,2) on PostgreSQL."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be a decimal.Decimal, not a float (floats lose cents)")
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        if dialect.name == "sqlite":
+            return str(amount)
+        return amount
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            return str(value)  # not an amount: validation rejects the row with a reason
+
+
+class UtcTimestamp(TypeDecorator):
+    """Aware UTC datetimes; fixed-width text on SQLite (so comparisons work), TIMESTAMPTZ on PostgreSQL."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        value = as_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).strftime(_TIMESTAMP_TEXT_FORMAT)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return as_utc(value)
+        try:
+            return as_utc(datetime.fromisoformat(str(value).strip()))
+        except ValueError:
+            return None
+
+
+class LenientDate(TypeDecorator):
+    """A calendar date; on SQLite an invalid text written by BC comes back as that text."""
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(Date())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            value = value.date()
+        if dialect.name == "sqlite":
+            return value.isoformat() if isinstance(value, date) else str(value)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            return str(value)
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def dumps(value) -> str:
+    """JSON text with Decimal, date and datetime as strings, keys sorted (stable hashes)."""
+    return json.dumps(value, default=_json_default, sort_keys=True, separators=(",", ":"))
+
+
+class JsonDocument(TypeDecorator):
+    """A JSON document stored as text; Decimals and dates become strings."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else dumps(value)
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, dict | list):
+            return value
+        return json.loads(value)
+
+
+# Placeholder → column type text per database. The SQLite names carry TEXT affinity (no "INT" in them).
+PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "money": "MONEY_TEXT",
+        "timestamp": "UTC_TIMESTAMP_TEXT",
+        "date": "DATE_TEXT",
+        "json": "JSON_TEXT",
+        "serial_pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    },
+    "postgresql": {
+        "money": "NUMERIC(18,2)",
+        "timestamp": "TIMESTAMP WITH TIME ZONE",
+        "date": "DATE",
+        "json": "JSONB",
+        "serial_pk": "BIGSERIAL PRIMARY KEY",
+    },
+}
+
+# Declared SQLite type names → the classes above (used while reflecting).
+SQLITE_TYPE_NAMES = {"MONEY_TEXT": Money, "UTC_TIMESTAMP_TEXT": UtcTimestamp, "DATE_TEXT": LenientDate,
+                     "JSON_TEXT": JsonDocument}
+
+__all__ = ["Money", "UtcTimestamp", "LenientDate", "JsonDocument", "PLACEHOLDERS", "SQLITE_TYPE_NAMES",
+           "as_utc", "dumps", "CENT"]

@@ -1,0 +1,147 @@
+"""The engine's public surface: runs step by step, dry run, the run log, API-call accounting."""
+
+from __future__ import annotations
+
+import pytest
+from sync_testkit import COMPANY, ENTITY, linked_vendor, new_bc_bill, new_bc_vendor, one, outcomes, rows
+
+from intacct.sync import EntityConfig, InjectedFault, RunOptions, SyncEngine
+
+pytestmark = pytest.mark.integration
+BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
+
+
+def written(emulator) -> int:
+    return sum(emulator.admin.stats()["records_written"].values())
+
+
+def test_a_run_step_by_step_as_the_airflow_tasks_do(any_warehouse, make_engine):
+    engine = make_engine(any_warehouse)
+    run_id = engine.start_run(trigger="sync_now", options=RunOptions(), run_key="manual__2026-11-26")
+    assert run_id == make_engine(any_warehouse).start_run("sync_now", RunOptions(), run_key="manual__2026-11-26")
+    accounts = engine.sync_accounts(run_id)
+    vendors = make_engine(any_warehouse).sync_vendors(run_id)  # another process continues the same run
+    bills = engine.sync_bills(run_id)
+    summary = engine.finish_run(run_id)
+    assert accounts.counts["to_bc"]["created"] > 0 and vendors.counts["to_bc"]["created"] > 0
+    assert bills.counts["to_bc"]["created"] > 0 and bills.api_calls >= 2
+    run = one(any_warehouse, "intacct_runs", run_id=run_id)
+    assert run["status"] == "succeeded" and run["triggered_by"] == "sync_now" and run["finished_at"]
+    assert set(run["counts"]) == {"accounts", "vendors", "bills"}
+    assert run["counts"]["bills"]["to_bc"]["created"] == bills.counts["to_bc"]["created"]
+    assert run["api_calls"] == summary.api_calls >= accounts.api_calls + bills.api_calls
+    table = summary.as_table()
+    assert "succeeded" in table and "bills" in table and str(bills.counts["to_bc"]["created"]) in table
+
+
+def test_dry_run_returns_the_plan_and_writes_nothing(any_warehouse, make_engine, emulator):
+    make_engine(any_warehouse).run("scheduled")
+    vendor, record = linked_vendor(any_warehouse, emulator)
+    new_bc_vendor(any_warehouse, "bc-dry", "Dry Run Goods")
+    new_bc_bill(any_warehouse, "B-dry", vendor["vendor_id"], [("6500", "9.99")])
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.PHONE1": "+1 555 999 0000"})
+
+    def snapshot():
+        return {name: sorted(map(str, rows(any_warehouse, name))) for name in BC_TABLES + (
+            "intacct_links", "intacct_watermarks", "intacct_record_outcomes", "intacct_rejections",
+            "intacct_pending_writes")}
+
+    before, writes_before = snapshot(), written(emulator)
+    engine = make_engine(any_warehouse)
+    run_id = engine.start_run("sync_now", RunOptions(dry_run=True))
+    vendors = engine.sync_vendors(run_id)
+    bills = engine.sync_bills(run_id)
+    summary = engine.finish_run(run_id)
+    assert snapshot() == before and written(emulator) == writes_before
+    assert summary.status == "dry_run"
+    planned = {(c.direction, c.action, c.bc_key) for c in vendors.plan.changes}
+    assert ("to_intacct", "create", "bc-dry") in planned
+    assert ("to_bc", "update", vendor["vendor_id"]) in planned
+    assert ("to_intacct", "create", "B-dry") in {(c.direction, c.action, c.bc_key) for c in bills.plan.changes}
+    assert vendors.counts["to_intacct"]["created"] == 1 and vendors.dry_run
+    assert "bc-dry" in vendors.plan.as_text()
+    # the real run then does what was planned
+    make_engine(any_warehouse).run("scheduled")
+    assert one(any_warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])["phone"] == "+1 555 999 0000"
+    assert one(any_warehouse, "bc_bills", bill_id="B-dry")["intacct_record_no"] is not None
+
+
+def test_the_run_log_explains_each_outcome(warehouse, make_engine, emulator):
+    make_engine(warehouse).run("scheduled")
+    vendor, record = linked_vendor(warehouse, emulator)
+    new_bc_vendor(warehouse, "bc-log", "Log Reader Ltd", tax_id="12-3456789")
+    new_bc_vendor(warehouse, "bc-bad", "")
+    new_bc_bill(warehouse, "B-log", vendor["vendor_id"], [("6500", "1.00")])
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.EMAIL1": "log@example.com"})
+    summary = make_engine(warehouse).run("sync_now")
+    logged = outcomes(warehouse, summary.run_id)
+    by_key = {(o["object"], o["bc_key"]): o for o in logged}
+    assert by_key[("vendors", "bc-log")]["action"] == "created"
+    assert by_key[("vendors", "bc-bad")]["action"] == "rejected" and "name" in by_key[("vendors", "bc-bad")]["reason"]
+    assert by_key[("vendors", vendor["vendor_id"])]["reason"] == "changed in Intacct: email"
+    assert by_key[("bills", "B-log")]["action"] == "created" and by_key[("bills", "B-log")]["intacct_key"]
+    assert all(o["reason"] for o in logged)
+    assert "12-3456789" not in str(logged) and "12-3456789" not in str(rows(warehouse, "intacct_links"))
+    assert summary.status == "partial" and "rejected" in summary.message
+
+
+def test_an_incremental_run_over_an_unchanged_warehouse_reads_only_what_changed(warehouse, make_engine, client):
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    engine.run("scheduled")  # settles anything the first run wrote
+    before = client.usage.calls_by_function
+    summary = engine.run("scheduled")
+    after = client.usage.calls_by_function
+    calls = {name: after.get(name, 0) - before.get(name, 0) for name in after}
+    # one (empty or look-back) page per object plus the audit-trail read: no lookups, no lines, no writes
+    assert summary.api_calls == sum(calls.values()) <= 5, calls
+    assert calls.get("create", 0) == calls.get("update", 0) == 0
+    assert all(n == 0 for d in summary.counts.values() for c in d.values() for n in c.values())
+
+
+def test_bad_configuration_is_refused_with_the_fix(warehouse, client):
+    with pytest.raises(ValueError, match="conflict_policy"):
+        EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY, conflict_policy="whoever")
+    with pytest.raises(ValueError, match="bc_company_id"):
+        EntityConfig(entity_id=ENTITY, bc_company_id="")
+    with pytest.raises(ValueError, match="unknown objects"):
+        RunOptions(objects=("invoices",))
+    engine = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY))
+    with pytest.raises(ValueError, match="trigger"):
+        engine.start_run(trigger="hourly")
+    with pytest.raises(KeyError, match="start_run"):
+        engine.sync_vendors("run-unknown")
+
+
+def test_a_failed_object_marks_the_run_failed_until_its_retry_succeeds(warehouse, make_engine):
+    def crash(point, context):
+        if context["object"] == "vendors":
+            raise InjectedFault("database went away")
+
+    run_id = make_engine(warehouse).start_run("scheduled", run_key="scheduled__2026-11-26")
+    make_engine(warehouse).sync_accounts(run_id)
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).sync_vendors(run_id)
+    failed = make_engine(warehouse).finish_run(run_id)
+    assert failed.status == "failed" and "vendors: InjectedFault: database went away" in failed.message
+    make_engine(warehouse).sync_vendors(run_id)  # the Airflow task is retried
+    make_engine(warehouse).sync_bills(run_id)
+    assert make_engine(warehouse).finish_run(run_id).status == "succeeded"
+
+
+def test_objects_not_chosen_for_a_run_are_skipped(warehouse, make_engine, client):
+    engine = make_engine(warehouse)
+    run_id = engine.start_run("sync_now", RunOptions(objects=("accounts",)))
+    report = engine.sync_bills(run_id)
+    assert report.api_calls == 0 and rows(warehouse, "bc_bills") == []
+    assert engine.sync_accounts(run_id).counts["to_bc"]["created"] > 0
+
+
+def test_a_dry_run_on_a_never_synced_warehouse_plans_the_first_import(warehouse, make_engine, emulator):
+    engine = make_engine(warehouse)
+    run_id = engine.start_run("sync_now", RunOptions(dry_run=True))
+    reports = [engine.sync_accounts(run_id), engine.sync_vendors(run_id), engine.sync_bills(run_id)]
+    engine.finish_run(run_id)
+    assert all(r.counts["to_bc"]["created"] > 0 for r in reports)
+    assert rows(warehouse, "bc_accounts") == rows(warehouse, "bc_vendors") == rows(warehouse, "bc_bills") == []
+    assert rows(warehouse, "intacct_watermarks") == []
