@@ -181,6 +181,7 @@ APBILLITEM = ObjectSpec("APBILLITEM", "Accounts Payable", "Bill Detail", (
     _ro("LINE_NO", "int"),
     _f("ACCOUNTNO"),
     _ro("ACCOUNTTITLE"),
+    _f("ACCOUNTLABEL"),
     _f("TRX_AMOUNT", "amount"),
     _ro("AMOUNT", "amount"),
     _f("ENTRYDESCRIPTION", max_length=1000),

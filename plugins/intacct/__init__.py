@@ -42,8 +42,24 @@ CONNECTION_FIELDS: dict[str, dict] = {
     },
     "allowed_hosts": {
         "label": "Allowed non-Intacct hosts",
-        "description": "Comma-separated host names allowed besides *.intacct.com (for the local emulator only)",
+        "description": "Host names allowed besides *.intacct.com, comma-separated or a JSON list; plain http "
+        "is accepted only for loopback hosts (the local emulator)",
         "schema": {"type": ["string", "null"]},
+    },
+    "page_size": {
+        "label": "Page size",
+        "description": "Rows per read call (1-2000; default 2000, the gateway's largest page)",
+        "schema": {"type": ["integer", "null"], "minimum": 1, "maximum": 2000},
+    },
+    "write_batch_size": {
+        "label": "Write batch size",
+        "description": "Records written per request (default 100; requests are also kept under the size limit)",
+        "schema": {"type": ["integer", "null"], "minimum": 1},
+    },
+    "max_concurrency": {
+        "label": "Concurrent requests per company",
+        "description": "Client-side limit of requests in flight to one Intacct company (default 2)",
+        "schema": {"type": ["integer", "null"], "minimum": 1},
     },
 }
 
