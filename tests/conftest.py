@@ -97,3 +97,14 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite warehouse file for one test."""
     return f"sqlite:///{tmp_path / 'warehouse.db'}"
+
+
+@pytest.fixture(scope="module")
+def emulator_server():
+    """The demo emulator (seed 0) served over HTTP on loopback for one test module: (emulator, server)."""
+    from intacct_emulator import Emulator  # here, not at the top: importing this conftest stays cheap
+
+    emulator = Emulator.from_dataset("demo", seed=0)
+    server = emulator.serve_in_thread(host="127.0.0.1", port=0)
+    yield emulator, server
+    server.stop()

@@ -9,7 +9,6 @@ import pytest
 
 from demo.connections import intacct_connection, warehouse_connection
 from intacct.operators.entity_config import ENTITIES_FILE_ENV
-from intacct_emulator import Emulator
 
 ENTITIES = """\
 defaults:
@@ -32,14 +31,6 @@ def plugin_free_airflow(airflow_home, tmp_path_factory):
     airflow.settings.PLUGINS_FOLDER = str(tmp_path_factory.mktemp("no-plugins"))
     yield
     airflow.settings.PLUGINS_FOLDER = previous
-
-
-@pytest.fixture(scope="module")
-def emulator_server():
-    emulator = Emulator.from_dataset("demo", seed=0)
-    server = emulator.serve_in_thread(host="127.0.0.1", port=0)
-    yield emulator, server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from intacct.sync import faults
 from intacct.sync.base import ObjectSync
 from intacct.sync.mapping import ACCOUNT_FIELDS, account_from_intacct, intacct_fields
 from intacct.sync.plan import PlannedChange
@@ -33,18 +32,13 @@ class AccountSync(ObjectSync):
             if not self.dry_run:
                 self.apply_page(changes, records, page.cursor)
         self.restore_bc_edits()
-        if ctx.options.full_refresh or _due(watermark.last_reconciled_at, ctx.config.reconcile_every):
+        if self.reconcile_due(watermark):
             self.reconcile_deletes()
-
-    def _bc_rows(self, connection, account_nos) -> dict[str, dict]:
-        table = self.ctx.warehouse.tables["bc_accounts"]
-        statement = select(table).where(table.c.company_id == self.ctx.company)
-        return {row["account_no"]: dict(row) for row in
-                self.ctx.warehouse.select_in_chunks(connection, statement, table.c.account_no, account_nos)}
 
     def plan_page(self, records: list[dict]) -> list[PlannedChange]:
         with self.ctx.warehouse.engine.connect() as connection:
-            current = self._bc_rows(connection, [r["account_no"] for r in records])
+            current = self.company_rows(connection, "bc_accounts", "account_no", "account_no",
+                                        [r["account_no"] for r in records])
         changes = []
         for record in records:
             account_no = record["account_no"]
@@ -72,7 +66,7 @@ class AccountSync(ObjectSync):
     def apply_page(self, changes: list[PlannedChange], records: list[dict], cursor) -> None:
         ctx = self.ctx
         now = utc_now()
-        with ctx.warehouse.engine.begin() as connection:
+        with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
             rows = [{"company_id": ctx.company, **{k: c.values.get(k) for k in (
                 "account_no", "title", "account_type", "normal_balance", "status", "intacct_record_no",
                 "intacct_modified_at")}, "synced_at": now} for c in changes]
@@ -81,10 +75,6 @@ class AccountSync(ObjectSync):
                 Link(r["account_no"], r["account_no"], r.get("intacct_record_no"), _snapshot(r),
                      r.get("intacct_modified_at")) for r in records])
             self.record(connection, changes)
-            self.fault(faults.BEFORE_BC_COMMIT, keys=[c.bc_key for c in changes])
-            if cursor is not None:
-                ctx.state.move_watermark(connection, self.object_name, modified_at=cursor[0], record_no=cursor[1])
-        self.fault(faults.AFTER_BC_COMMIT, keys=[c.bc_key for c in changes])
 
     def restore_bc_edits(self) -> None:
         """Accounts whose BC row differs from what Intacct last said: put Intacct's values back, log it."""
@@ -141,7 +131,3 @@ class AccountSync(ObjectSync):
                          v.intacct_modified_at) for k, v in links.items()])
                 self.record(connection, chunk)
             ctx.state.move_watermark(connection, self.object_name, last_reconciled_at=utc_now())
-
-
-def _due(last, every) -> bool:
-    return last is None or utc_now() - last >= every

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from intacct.sync import faults
 from intacct.sync.config import EntityConfig, RunOptions
 from intacct.sync.plan import Plan, PlannedChange, count_actions
 from intacct.sync.run_log import RunLog
-from intacct.sync.state import SyncState
+from intacct.sync.state import SyncState, Watermark, utc_now
 from intacct.warehouse import Warehouse
 
 # Errors whose outcome is unknown: the write may have been committed before the answer was lost.
@@ -74,6 +77,48 @@ class ObjectSync:
     def fault(self, point: str, **context) -> None:
         self.ctx.fault_hook(point, {"object": self.object_name, **context})
 
+    # Run bookkeeping ------------------------------------------------------------------------------
+
+    def reconcile_due(self, watermark: Watermark) -> bool:
+        """Whether this run reads Intacct's full key list to find deletes (always on a full refresh)."""
+        last = watermark.last_reconciled_at
+        return self.ctx.options.full_refresh or last is None or utc_now() - last >= self.ctx.config.reconcile_every
+
+    def move_bc_watermark(self, started) -> None:
+        """BC's changes up to this run's start are handled: the next run reads BC from there."""
+        if self.dry_run:
+            return
+        with self.ctx.warehouse.engine.begin() as connection:
+            self.ctx.state.move_watermark(connection, self.object_name, bc_changed_since=started)
+
+    @contextmanager
+    def bc_commit(self, keys: list | None, *, cursor=None, write_keys: Iterable[str] | None = None) -> Iterator:
+        """One BC-side transaction, with the crash-test points around its commit (none when ``keys`` is None).
+
+        ``cursor`` moves the Intacct watermark past the page just applied and ``write_keys`` resolves the
+        journal intents of the writes settled: both commit with the BC changes or not at all.
+        """
+        with self.ctx.warehouse.engine.begin() as connection:
+            yield connection
+            if keys is not None:
+                self.fault(faults.BEFORE_BC_COMMIT, keys=keys)
+            if write_keys is not None:
+                self.ctx.state.resolve_intents(connection, self.object_name, write_keys)
+            if cursor is not None:
+                self.ctx.state.move_watermark(connection, self.object_name, modified_at=cursor[0],
+                                              record_no=cursor[1])
+        if keys is not None:
+            self.fault(faults.AFTER_BC_COMMIT, keys=keys)
+
+    # Reading BC -----------------------------------------------------------------------------------
+
+    def company_rows(self, connection, table_name: str, key: str, column: str, values: Iterable) -> dict[str, dict]:
+        """This BC company's rows of ``table_name`` whose ``column`` is one of ``values``, by ``key``."""
+        table = self.ctx.warehouse.tables[table_name]
+        statement = select(table).where(table.c.company_id == self.ctx.company)
+        return {row[key]: dict(row) for row in
+                self.ctx.warehouse.select_in_chunks(connection, statement, table.c[column], list(values))}
+
     # Outcomes -------------------------------------------------------------------------------------
 
     def outcome_rows(self, changes: Sequence[PlannedChange], action_override: str | None = None) -> list[dict]:
@@ -125,6 +170,17 @@ class ObjectSync:
         return count_actions(self.applied)
 
     # Journalled Intacct writes --------------------------------------------------------------------
+
+    def settle_writes(self, results: Sequence[tuple[IntacctWrite, object]],
+                      settle: Callable[[object, IntacctWrite, object], None], *, crash_points: bool = True) -> None:
+        """The BC side of written (or looked-up) records in one transaction: ``settle(connection, write,
+        outcome)`` applies each one or turns its change into a rejection; then its outcome is recorded and
+        its journal intent resolved."""
+        keys = [write.change.bc_key for write, _ in results] if crash_points else None
+        with self.bc_commit(keys, write_keys=[write.intent["write_key"] for write, _ in results]) as connection:
+            for write, outcome in results:
+                settle(connection, write, outcome)
+                self.record(connection, [write.change])
 
     def write_to_intacct(self, operation: str, intacct_object: str, writes: Sequence[IntacctWrite],
                          on_batch: Callable[[list[tuple[IntacctWrite, object]]], None],

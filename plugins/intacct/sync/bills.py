@@ -16,7 +16,6 @@ from collections import defaultdict
 from sqlalchemy import bindparam, delete, select, update
 
 from intacct.client import WriteRequest, errors, filters
-from intacct.sync import faults
 from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
 from intacct.sync.mapping import (
     BILL_FIELDS,
@@ -86,13 +85,11 @@ class BillSync(ObjectSync):
         self.retry_rejected_imports()
         if since is not None:
             self.void_deleted_from_audit_trail(since)
-        if ctx.options.full_refresh or _due(watermark.last_reconciled_at, ctx.config.reconcile_every):
+        if self.reconcile_due(watermark):
             self.reconcile_deletes()
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_bills(bc_since)
-        if not self.dry_run:
-            with ctx.warehouse.engine.begin() as connection:
-                ctx.state.move_watermark(connection, self.object_name, bc_changed_since=started)
+        self.move_bc_watermark(started)
 
     # Reading BC -----------------------------------------------------------------------------------
 
@@ -105,11 +102,8 @@ class BillSync(ObjectSync):
         return self.ctx.warehouse.tables["bc_bill_lines"]
 
     def bc_bills(self, connection, *, bill_ids=None, record_nos=None) -> dict[str, dict]:
-        statement = select(self.bills).where(self.bills.c.company_id == self.ctx.company)
-        column, values = ((self.bills.c.bill_id, bill_ids) if bill_ids is not None
-                          else (self.bills.c.intacct_record_no, record_nos))
-        return {r["bill_id"]: dict(r) for r in self.ctx.warehouse.select_in_chunks(connection, statement, column,
-                                                                                     list(values))}
+        column, values = ("bill_id", bill_ids) if bill_ids is not None else ("intacct_record_no", record_nos)
+        return self.company_rows(connection, "bc_bills", "bill_id", column, values)
 
     def bc_lines(self, connection, bill_ids) -> dict[str, list[dict]]:
         statement = select(self.lines).where(self.lines.c.company_id == self.ctx.company)
@@ -266,7 +260,7 @@ class BillSync(ObjectSync):
                         "status", "amount_due", "intacct_state")}})
                 links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), values["snapshot"],
                                   values.get("intacct_modified_at")))
-        with ctx.warehouse.engine.begin() as connection:
+        with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
             ctx.warehouse.upsert(connection, "bc_bills", inserts)
             for batch, columns in ((rewrites, _BC_HEADER_COLUMNS), (states, ("status", "amount_due", "intacct_state"))):
                 if batch:
@@ -276,10 +270,6 @@ class BillSync(ObjectSync):
             self._replace_lines(connection, lines)
             ctx.state.save_links(connection, self.object_name, links)
             self.record(connection, changes)
-            self.fault(faults.BEFORE_BC_COMMIT, keys=[c.bc_key for c in changes])
-            if cursor is not None:
-                ctx.state.move_watermark(connection, self.object_name, modified_at=cursor[0], record_no=cursor[1])
-        self.fault(faults.AFTER_BC_COMMIT, keys=[c.bc_key for c in changes])
 
     def _replace_lines(self, connection, lines_by_bill: dict[str, list[dict]]) -> None:
         """Lines travel with their bill: a rewritten bill gets exactly Intacct's lines."""
@@ -444,13 +434,11 @@ class BillSync(ObjectSync):
 
     def _validate(self, rows: dict[str, dict], lines, vendor_links) -> tuple[list, list[PlannedChange]]:
         table = self.ctx.warehouse.tables["bc_accounts"]
-        vendors = self.ctx.warehouse.tables["bc_vendors"]
         with self.ctx.warehouse.engine.connect() as connection:
             accounts = dict(connection.execute(select(table.c.account_no, table.c.status).where(
                 table.c.company_id == self.ctx.company)).all())
-            vendor_rows = {r["vendor_id"]: dict(r) for r in self.ctx.warehouse.select_in_chunks(
-                connection, select(vendors).where(vendors.c.company_id == self.ctx.company), vendors.c.vendor_id,
-                list({r["vendor_id"] for r in rows.values()}))}
+            vendor_rows = self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id",
+                                            {r["vendor_id"] for r in rows.values()})
         valid, rejected = [], []
         for bill_id, row in rows.items():
             reasons = validate_bill_for_intacct(row, lines.get(bill_id, []), accounts=accounts,
@@ -501,45 +489,40 @@ class BillSync(ObjectSync):
             return
         by_id = {row["bill_id"]: row for row in valid}
 
-        def on_batch(results):
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write, outcome in results:
-                    change = write.change
-                    vendor, bill_number = write.intent["intacct_key"].split("|", 1)
-                    record_no = outcome.record_no if outcome is not None and outcome.ok else None
-                    if outcome is not None and outcome.ok and record_no is None:
-                        found = self._lookup_created([write.intent["intacct_key"]]).get(write.intent["intacct_key"])
-                        record_no = found["RECORDNO"] if found else None
-                    if record_no is not None:
-                        change.intacct_key = str(record_no)
-                        self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []), record_no,
-                                           vendor, bill_number)
-                    else:
-                        change.action = "reject"
-                        change.reason, change.errorno = error_reason(outcome.error if outcome else None)
-                    self.record(connection, [change])
-                self.fault(faults.BEFORE_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w, _ in results])
-            self.fault(faults.AFTER_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
+        def created(connection, write, outcome):
+            change = write.change
+            vendor, bill_number = write.intent["intacct_key"].split("|", 1)
+            record_no = outcome.record_no if outcome is not None and outcome.ok else None
+            if outcome is not None and outcome.ok and record_no is None:
+                found = self._lookup_created([write.intent["intacct_key"]]).get(write.intent["intacct_key"])
+                record_no = found["RECORDNO"] if found else None
+            if record_no is not None:
+                change.intacct_key = str(record_no)
+                self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []), record_no,
+                                   vendor, bill_number)
+            else:
+                change.action = "reject"
+                change.reason, change.errorno = error_reason(outcome.error if outcome else None)
+
+        def looked_up(connection, write, record):
+            change = write.change
+            if record is not None:
+                vendor, bill_number = write.intent["intacct_key"].split("|", 1)
+                change.intacct_key = str(record["RECORDNO"])
+                change.reason += " (confirmed by a lookup after a lost answer)"
+                self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []),
+                                   record["RECORDNO"], vendor, bill_number)
+            else:
+                change.action = "skip"
+                change.reason = "Intacct did not answer and has no such bill: retried on the next run"
 
         def on_unknown(batch):
             found = self._lookup_created([w.intent["intacct_key"] for w in batch])
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write in batch:
-                    change, record = write.change, found.get(write.intent["intacct_key"])
-                    if record is not None:
-                        vendor, bill_number = write.intent["intacct_key"].split("|", 1)
-                        change.intacct_key = str(record["RECORDNO"])
-                        change.reason += " (confirmed by a lookup after a lost answer)"
-                        self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []),
-                                           record["RECORDNO"], vendor, bill_number)
-                    else:
-                        change.action = "skip"
-                        change.reason = "Intacct did not answer and has no such bill: retried on the next run"
-                    self.record(connection, [change])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w in batch])
+            self.settle_writes([(w, found.get(w.intent["intacct_key"])) for w in batch], looked_up,
+                               crash_points=False)
 
-        self.write_to_intacct("create", "APBILL", writes, on_batch, on_unknown)
+        self.write_to_intacct("create", "APBILL", writes, lambda results: self.settle_writes(results, created),
+                              on_unknown)
 
     def _intacct_fields(self, row: dict, lines: list[dict], vendor: str | None) -> dict | None:
         """The APBILL write fields, or None after rejecting the bill with the reason it cannot be sent."""
@@ -579,32 +562,22 @@ class BillSync(ObjectSync):
         if self.dry_run or not writes:
             return
 
-        def finish(results):
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write, outcome in results:
-                    change = write.change
-                    record_no, bc_hash = meta[change.bc_key]
-                    if outcome is not None and outcome.ok:
-                        self.ctx.state.save_links(connection, self.object_name, [Link(
-                            change.bc_key, str(record_no), record_no, {"bc_hash": bc_hash, "intacct_hash": bc_hash},
-                            None)])
-                    else:
-                        change.action = "reject"
-                        change.reason, change.errorno = (error_reason(outcome.error) if outcome is not None else (
-                            "Intacct did not confirm the update (the answer was lost); it is sent again on the "
-                            "next run", None))
-                    self.record(connection, [change])
-                self.fault(faults.BEFORE_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w, _ in results])
-            self.fault(faults.AFTER_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
+        def updated(connection, write, outcome):
+            change = write.change
+            record_no, bc_hash = meta[change.bc_key]
+            if outcome is not None and outcome.ok:
+                self.ctx.state.save_links(connection, self.object_name, [Link(
+                    change.bc_key, str(record_no), record_no, {"bc_hash": bc_hash, "intacct_hash": bc_hash}, None)])
+            else:
+                change.action = "reject"
+                change.reason, change.errorno = (error_reason(outcome.error) if outcome is not None else (
+                    "Intacct did not confirm the update (the answer was lost); it is sent again on the next run",
+                    None))
 
-        self.write_to_intacct("update", "APBILL", writes, finish, lambda batch: finish([(w, None) for w in batch]))
+        self.write_to_intacct("update", "APBILL", writes, lambda results: self.settle_writes(results, updated),
+                              lambda batch: self.settle_writes([(w, None) for w in batch], updated))
 
 
 def _differs(left, right) -> bool:
     """Values differ, an empty text counting as missing (a zero amount is a value)."""
     return (None if left == "" else left) != (None if right == "" else right)
-
-
-def _due(last, every) -> bool:
-    return last is None or utc_now() - last >= every

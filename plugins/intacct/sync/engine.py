@@ -10,7 +10,7 @@ from intacct.sync import faults
 from intacct.sync.accounts import AccountSync
 from intacct.sync.base import ObjectSync, RunContext
 from intacct.sync.bills import BillSync
-from intacct.sync.config import TRIGGERS, EntityConfig, RunOptions
+from intacct.sync.config import OBJECTS, TRIGGERS, EntityConfig, RunOptions
 from intacct.sync.plan import ObjectReport, count_actions
 from intacct.sync.run_log import RunLog, RunSummary
 from intacct.sync.state import SyncState, utc_now
@@ -56,7 +56,7 @@ class SyncEngine:
             row = self.run_log.get(run_id)  # a run started by another process (e.g. another Airflow task)
             stored = dict(row["options"] or {})
             options = RunOptions(full_refresh=bool(stored.get("full_refresh")), dry_run=bool(stored.get("dry_run")),
-                                 objects=tuple(stored.get("objects") or ("accounts", "vendors", "bills")))
+                                 objects=tuple(stored.get("objects") or OBJECTS))
             self._runs[run_id] = {"options": options, "trigger": row["triggered_by"], "reports": {}}
         return self._runs[run_id]["options"]
 
@@ -101,7 +101,7 @@ class SyncEngine:
         """Convenience: a whole run (the objects of ``options`` in dependency order) and its summary."""
         run_id = self.start_run(trigger, options)
         try:
-            for object_name in ("accounts", "vendors", "bills"):
+            for object_name in OBJECTS:  # listed in dependency order
                 if object_name in self._options(run_id).objects:
                     self._sync(run_id, object_name)
         finally:

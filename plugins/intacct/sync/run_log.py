@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
-from intacct.sync.state import utc_now
+from intacct.sync.state import chunks, utc_now
 from intacct.warehouse import Warehouse
 
 # Details keys that may never reach the log (sensitive values).
@@ -84,7 +84,7 @@ class RunLog:
         with self.warehouse.engine.connect() as connection:
             row = connection.execute(select(self.runs).where(self.runs.c.run_id == run_id)).mappings().first()
         if row is None:
-            raise KeyError(f"unknown run id {run_id!r}: start it with SyncEngine.start_run() first")
+            raise _unknown_run(run_id)
         return dict(row)
 
     def record(self, connection: Connection, run_id: str, object_name: str, outcomes: Sequence[Mapping]) -> None:
@@ -96,8 +96,8 @@ class RunLog:
                  "bc_key": o.get("bc_key"), "intacct_key": None if o.get("intacct_key") is None else str(
                      o["intacct_key"]), "reason": o.get("reason"), "errorno": o.get("errorno"),
                  "details": scrub(o.get("details")), "recorded_at": now} for o in outcomes]
-        for start in range(0, len(rows), self.warehouse.chunk_size):
-            connection.execute(self.outcomes.insert(), rows[start:start + self.warehouse.chunk_size])
+        for chunk in chunks(rows, self.warehouse.chunk_size):
+            connection.execute(self.outcomes.insert(), chunk)
 
     def outcomes_of(self, run_id: str, object_name: str | None = None) -> list[dict]:
         statement = select(self.outcomes).where(self.outcomes.c.run_id == run_id)
@@ -118,7 +118,7 @@ class RunLog:
                                             self.runs.c.failures).where(
                 self.runs.c.run_id == run_id).with_for_update()).mappings().first()
             if row is None:
-                raise KeyError(f"unknown run id {run_id!r}: start it with SyncEngine.start_run() first")
+                raise _unknown_run(run_id)
             all_counts = {**(row["counts"] or {}), object_name: dict(counts)}
             calls = {**(row["api_calls_by_object"] or {}), object_name: int(api_calls)}
             failures = {name: text for name, text in (row["failures"] or {}).items() if name != object_name}
@@ -130,3 +130,7 @@ class RunLog:
     def update(self, run_id: str, **values) -> None:
         with self.warehouse.engine.begin() as connection:
             connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(**values))
+
+
+def _unknown_run(run_id: str) -> KeyError:
+    return KeyError(f"unknown run id {run_id!r}: start it with SyncEngine.start_run() first")

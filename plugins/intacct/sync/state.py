@@ -50,13 +50,21 @@ class SyncState:
         self.entity = entity
         self.t = warehouse.tables
 
+    def _of(self, table, object_name: str) -> tuple:
+        """Conditions selecting one object's rows of this BC company in a sync table."""
+        return table.c.object == object_name, table.c.company_id == self.company_id
+
+    def _delete_in_chunks(self, connection: Connection, table, column, keys: Iterable, *where) -> None:
+        for chunk in chunks(keys, self.warehouse.chunk_size):
+            connection.execute(delete(table).where(*where, column.in_(chunk)))
+
     # Links ----------------------------------------------------------------------------------------
 
     def links(self, connection: Connection, object_name: str, *, bc_keys: Iterable[str] | None = None,
               intacct_keys: Iterable[str] | None = None) -> dict[str, Link]:
         """Links by BC key (all of the object, or those with the given BC or Intacct keys)."""
         table = self.t["intacct_links"]
-        base = select(table).where(table.c.object == object_name, table.c.company_id == self.company_id)
+        base = select(table).where(*self._of(table, object_name))
         if bc_keys is not None:
             rows = self.warehouse.select_in_chunks(connection, base, table.c.bc_key, list(bc_keys))
         elif intacct_keys is not None:
@@ -75,13 +83,10 @@ class SyncState:
         wanted = {str(link.intacct_key): link.bc_key for link in links}
         for chunk in chunks(list(wanted), self.warehouse.chunk_size):
             held = connection.execute(select(table.c.bc_key, table.c.intacct_key).where(
-                table.c.object == object_name, table.c.company_id == self.company_id,
-                table.c.intacct_key.in_(chunk))).all()
+                *self._of(table, object_name), table.c.intacct_key.in_(chunk))).all()
             for bc_key, intacct_key in held:
                 if wanted[intacct_key] != bc_key:
-                    connection.execute(delete(table).where(
-                        table.c.object == object_name, table.c.company_id == self.company_id,
-                        table.c.bc_key == bc_key))
+                    connection.execute(delete(table).where(*self._of(table, object_name), table.c.bc_key == bc_key))
         now = utc_now()
         rows = [{"object": object_name, "company_id": self.company_id, "bc_key": link.bc_key,
                  "intacct_key": str(link.intacct_key), "intacct_record_no": link.intacct_record_no,
@@ -112,16 +117,14 @@ class SyncState:
         table = self.t["intacct_rejections"]
         with self.warehouse.engine.connect() as connection:
             rows = connection.execute(select(table.c.record_key, table.c.reason).where(
-                table.c.object == object_name, table.c.company_id == self.company_id,
-                table.c.direction == direction))
+                *self._of(table, object_name), table.c.direction == direction))
             return {key: reason for key, reason in rows}
 
     def reject(self, connection: Connection, object_name: str, direction: str, record_key: str, reason: str,
                errorno: str | None) -> None:
         table = self.t["intacct_rejections"]
         now = utc_now()
-        key = and_(table.c.object == object_name, table.c.company_id == self.company_id,
-                   table.c.direction == direction, table.c.record_key == record_key)
+        key = and_(*self._of(table, object_name), table.c.direction == direction, table.c.record_key == record_key)
         existing = connection.execute(select(table.c.attempts).where(key)).first()
         if existing:
             connection.execute(update(table).where(key).values(
@@ -134,11 +137,8 @@ class SyncState:
     def clear_rejections(self, connection: Connection, object_name: str, direction: str,
                          record_keys: Iterable[str]) -> None:
         table = self.t["intacct_rejections"]
-        keys = list(record_keys)
-        for start in range(0, len(keys), self.warehouse.chunk_size):
-            connection.execute(delete(table).where(
-                table.c.object == object_name, table.c.company_id == self.company_id,
-                table.c.direction == direction, table.c.record_key.in_(keys[start:start + self.warehouse.chunk_size])))
+        self._delete_in_chunks(connection, table, table.c.record_key, record_keys, *self._of(table, object_name),
+                               table.c.direction == direction)
 
     # Pending writes (outcome-unknown journal) -----------------------------------------------------
 
@@ -154,15 +154,11 @@ class SyncState:
         table = self.t["intacct_pending_writes"]
         with self.warehouse.engine.connect() as connection:
             return [dict(row) for row in connection.execute(select(table).where(
-                table.c.object == object_name, table.c.company_id == self.company_id)).mappings()]
+                *self._of(table, object_name))).mappings()]
 
     def resolve_intents(self, connection: Connection, object_name: str, write_keys: Iterable[str]) -> None:
         table = self.t["intacct_pending_writes"]
-        keys = list(write_keys)
-        for start in range(0, len(keys), self.warehouse.chunk_size):
-            connection.execute(delete(table).where(
-                table.c.object == object_name, table.c.company_id == self.company_id,
-                table.c.write_key.in_(keys[start:start + self.warehouse.chunk_size])))
+        self._delete_in_chunks(connection, table, table.c.write_key, write_keys, *self._of(table, object_name))
 
 
 def changed_since(watermark: Watermark, lookback: timedelta, full_refresh: bool) -> datetime | None:

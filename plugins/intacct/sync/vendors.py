@@ -13,7 +13,6 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from intacct.client import WriteRequest, filters
-from intacct.sync import faults
 from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
@@ -75,11 +74,9 @@ class VendorSync(ObjectSync):
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_changes(bc_since)
         self.push_to_intacct()
-        if ctx.options.full_refresh or _due(watermark.last_reconciled_at, ctx.config.reconcile_every):
+        if self.reconcile_due(watermark):
             self.reconcile_deletes()
-        if not self.dry_run:
-            with ctx.warehouse.engine.begin() as connection:
-                ctx.state.move_watermark(connection, self.object_name, bc_changed_since=started)
+        self.move_bc_watermark(started)
 
     # Reading --------------------------------------------------------------------------------------
 
@@ -88,11 +85,8 @@ class VendorSync(ObjectSync):
         return self.ctx.warehouse.tables["bc_vendors"]
 
     def bc_rows(self, connection, *, vendor_ids=None, intacct_ids=None) -> dict[str, dict]:
-        statement = select(self.table).where(self.table.c.company_id == self.ctx.company)
-        column, values = ((self.table.c.vendor_id, vendor_ids) if vendor_ids is not None
-                          else (self.table.c.intacct_vendor_id, intacct_ids))
-        return {row["vendor_id"]: dict(row) for row in
-                self.ctx.warehouse.select_in_chunks(connection, statement, column, list(values))}
+        column, values = ("vendor_id", vendor_ids) if vendor_ids is not None else ("intacct_vendor_id", intacct_ids)
+        return self.company_rows(connection, "bc_vendors", "vendor_id", column, values)
 
     def find_in_intacct(self, field: str, values: Iterable[str]) -> list[dict]:
         values = sorted({v for v in values if v})
@@ -223,41 +217,35 @@ class VendorSync(ObjectSync):
                                {"write_key": f"vendor:{change.bc_key}", "operation": "create",
                                 "bc_key": change.bc_key, "intacct_key": change.intacct_key}) for change in creates]
 
-        def on_batch(results):
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write, outcome in results:
-                    change, row = write.change, rows[write.change.bc_key]
-                    if outcome is not None and outcome.ok:
-                        record = {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
-                                  "intacct_modified_at": None}
-                        if outcome.already_applied:
-                            change.reason += " (Intacct had already applied this create)"
-                        self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
-                    else:
-                        change.action = "reject"
-                        change.reason, change.errorno = error_reason(outcome.error if outcome else None)
-                    self.record(connection, [change])
-                self.fault(faults.BEFORE_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w, _ in results])
-            self.fault(faults.AFTER_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
+        def created(connection, write, outcome):
+            change, row = write.change, rows[write.change.bc_key]
+            if outcome is not None and outcome.ok:
+                record = {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
+                          "intacct_modified_at": None}
+                if outcome.already_applied:
+                    change.reason += " (Intacct had already applied this create)"
+                self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
+            else:
+                change.action = "reject"
+                change.reason, change.errorno = error_reason(outcome.error if outcome else None)
+
+        def looked_up(connection, write, record):
+            change = write.change
+            if record is not None:
+                change.reason += " (confirmed by a lookup after a lost answer)"
+                self._link(connection, rows[change.bc_key], record,
+                           snapshot=comparable(normalize_bc_vendor(rows[change.bc_key])))
+            else:
+                change.action = "skip"
+                change.reason = "Intacct did not answer and has no such vendor: retried on the next run"
 
         def on_unknown(batch):
             found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct(
                 "VENDORID", [w.change.intacct_key for w in batch])}
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write in batch:
-                    change, record = write.change, found.get(write.change.intacct_key)
-                    if record is not None:
-                        change.reason += " (confirmed by a lookup after a lost answer)"
-                        self._link(connection, rows[change.bc_key], record,
-                                   snapshot=comparable(normalize_bc_vendor(rows[change.bc_key])))
-                    else:
-                        change.action = "skip"
-                        change.reason = "Intacct did not answer and has no such vendor: retried on the next run"
-                    self.record(connection, [change])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w in batch])
+            self.settle_writes([(w, found.get(w.change.intacct_key)) for w in batch], looked_up, crash_points=False)
 
-        self.write_to_intacct("create", "VENDOR", writes, on_batch, on_unknown)
+        self.write_to_intacct("create", "VENDOR", writes, lambda results: self.settle_writes(results, created),
+                              on_unknown)
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
@@ -371,7 +359,7 @@ class VendorSync(ObjectSync):
                     snapshots.pop(key)  # nothing changed: no write at all
         if self.dry_run or not (to_bc or snapshots or imports or keys or unreadable or cursor is not None):
             return
-        with ctx.warehouse.engine.begin() as connection:
+        with self.bc_commit([c.bc_key for c in to_bc], cursor=cursor) as connection:
             now = utc_now()
             for change in to_bc:
                 if change.action != "conflict":
@@ -386,10 +374,6 @@ class VendorSync(ObjectSync):
             rejected = {c.bc_key for c in unreadable}
             ctx.state.clear_rejections(connection, self.object_name, "to_intacct",
                                        [k for k in keys if k not in self.to_push and k not in rejected])
-            self.fault(faults.BEFORE_BC_COMMIT, keys=[c.bc_key for c in to_bc])
-            if cursor is not None:
-                ctx.state.move_watermark(connection, self.object_name, modified_at=cursor[0], record_no=cursor[1])
-        self.fault(faults.AFTER_BC_COMMIT, keys=[c.bc_key for c in to_bc])
 
     # BC → Intacct ---------------------------------------------------------------------------------
 
@@ -440,27 +424,22 @@ class VendorSync(ObjectSync):
                 "write_key": write_key, "operation": "update", "bc_key": key,
                 "intacct_key": push["row"]["intacct_vendor_id"]}))
 
-        def finish(results):
-            with self.ctx.warehouse.engine.begin() as connection:
-                for write, outcome in results:
-                    change, push = write.change, self.to_push[write.change.bc_key]
-                    if outcome is not None and outcome.ok:
-                        self.ctx.state.save_links(connection, self.object_name, [Link(
-                            change.bc_key, change.intacct_key, push["record_no"], push["agreed"],
-                            push["intacct_modified_at"])])
-                    elif outcome is None:
-                        change.action = "reject"
-                        change.reason = ("Intacct did not confirm the update (the answer was lost); "
-                                         "it is checked again on the next run")
-                    else:
-                        change.action = "reject"
-                        change.reason, change.errorno = error_reason(outcome.error)
-                    self.record(connection, [change])
-                self.fault(faults.BEFORE_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
-                self.ctx.state.resolve_intents(connection, self.object_name, [w.intent["write_key"] for w, _ in results])
-            self.fault(faults.AFTER_BC_COMMIT, keys=[w.change.bc_key for w, _ in results])
+        def updated(connection, write, outcome):
+            change, push = write.change, self.to_push[write.change.bc_key]
+            if outcome is not None and outcome.ok:
+                self.ctx.state.save_links(connection, self.object_name, [Link(
+                    change.bc_key, change.intacct_key, push["record_no"], push["agreed"],
+                    push["intacct_modified_at"])])
+            elif outcome is None:
+                change.action = "reject"
+                change.reason = ("Intacct did not confirm the update (the answer was lost); "
+                                 "it is checked again on the next run")
+            else:
+                change.action = "reject"
+                change.reason, change.errorno = error_reason(outcome.error)
 
-        self.write_to_intacct("update", "VENDOR", writes, finish, lambda batch: finish([(w, None) for w in batch]))
+        self.write_to_intacct("update", "VENDOR", writes, lambda results: self.settle_writes(results, updated),
+                              lambda batch: self.settle_writes([(w, None) for w in batch], updated))
 
     # Deletes --------------------------------------------------------------------------------------
 
@@ -497,7 +476,3 @@ def _action(values: dict) -> str:
 
 def _frame(values: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(values, orient="index", columns=FIELDS, dtype=object)
-
-
-def _due(last, every) -> bool:
-    return last is None or utc_now() - last >= every

@@ -8,15 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from demo.connections import intacct_connection, warehouse_connection
-from intacct_emulator import Emulator
-
-
-@pytest.fixture(scope="module")
-def emulator_server():
-    emulator = Emulator.from_dataset("demo", seed=0)
-    server = emulator.serve_in_thread(host="127.0.0.1", port=0)
-    yield emulator, server
-    server.stop()
 
 
 @pytest.fixture
