@@ -584,20 +584,23 @@ class Writer:
             for line_row in self._line_rows(int(record["RECORDNO"])).tolist():  # type: ignore[arg-type]
                 items.kill(line_row)
         elif spec.name == "VENDOR":
-            bills = self.store.tables["APBILL"]
-            code = bills.columns["VENDORID"].lookup.get(str(record["VENDORID"]))  # type: ignore[union-attr]
-            if code is not None and bool(((bills.columns["VENDORID"].codes[: bills.n] == code)  # type: ignore[union-attr]
-                                          & bills.alive[: bills.n]).any()):
+            if self._referenced("APBILL", "VENDORID", record["VENDORID"]):
                 raise Rejected(msg.detail("BL03000142", f"Vendor {record['VENDORID']} has bills and cannot be "
                                           "deleted.", "Make the vendor inactive instead."))
         elif spec.name == "GLACCOUNT":
-            items = self.store.tables["APBILLITEM"]
-            code = items.columns["ACCOUNTNO"].lookup.get(str(record["ACCOUNTNO"]))  # type: ignore[union-attr]
-            if code is not None and bool(((items.columns["ACCOUNTNO"].codes[: items.n] == code)  # type: ignore[union-attr]
-                                          & items.alive[: items.n]).any()):
+            if self._referenced("APBILLITEM", "ACCOUNTNO", record["ACCOUNTNO"]):
                 raise Rejected(msg.detail("BL03000143", f"Account {record['ACCOUNTNO']} is used by transactions and "
                                           "cannot be deleted.", "Make the account inactive instead."))
         table.kill(row)
         record["WHENMODIFIED"] = self._now()
         self._audit(spec, record, "Deleted", user, source)
         return {"RECORDNO": str(record["RECORDNO"])}
+
+    def _referenced(self, object_name: str, column_name: str, value: object) -> bool:
+        """Whether a live record of ``object_name`` holds ``value`` in the text column ``column_name``."""
+        table = self.store.tables[object_name]
+        column = table.columns[column_name]
+        code = column.lookup.get(str(value))  # type: ignore[union-attr]
+        if code is None:
+            return False
+        return bool(((column.codes[: table.n] == code) & table.alive[: table.n]).any())  # type: ignore[union-attr]
