@@ -63,7 +63,8 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
             corrected = with_step_results(summary, completed, incomplete)
             if corrected != summary:
                 engine.run_log.update(run_id, status=corrected.status, message=corrected.message,
-                                      counts=corrected.counts, api_calls=corrected.api_calls)
+                                      counts=corrected.counts, api_calls=corrected.api_calls,
+                                      api_calls_by_object=corrected.api_calls_by_object)
                 summary = corrected
         self.log.info(
             "Sync of entity %s with BC company %s (%s):\n%s",
@@ -88,14 +89,17 @@ def with_step_results(summary: RunSummary, completed: Mapping[str, Any], incompl
     """
     counts = dict(summary.counts)
     counts.update({name: result["counts"] for name, result in completed.items() if result})
-    api_calls = max(summary.api_calls, sum(int(result["api_calls"]) for result in completed.values() if result))
+    calls_by_object = {**summary.api_calls_by_object,
+                       **{name: int(result["api_calls"]) for name, result in completed.items() if result}}
+    api_calls = max(summary.api_calls, sum(calls_by_object.values()))
     status, message = summary.status, summary.message
     rejected = sum(n.get("rejected", 0) for per_direction in counts.values() for n in per_direction.values())
     if incomplete:
         status, message = "failed", f"did not complete: {', '.join(incomplete)} (see the Airflow task logs)"
     elif status == "succeeded" and rejected:
         status, message = "partial", f"{rejected} record(s) rejected; see intacct_record_outcomes"
-    return replace(summary, counts=counts, api_calls=api_calls, status=status, message=message)
+    return replace(summary, counts=counts, api_calls=api_calls, api_calls_by_object=calls_by_object,
+                   status=status, message=message)
 
 
 def summary_counts(summary: RunSummary) -> dict[str, Any]:

@@ -128,4 +128,5 @@ class SyncEngine:
         self.run_log.update(run_id, status=status, finished_at=finished, counts=counts, api_calls=api_calls,
                             message=message)
         return RunSummary(run_id, row["entity_id"], row["company_id"], row["triggered_by"], status,
-                          row["started_at"], finished, counts, api_calls, message)
+                          row["started_at"], finished, counts, api_calls, message,
+                          dict(row["api_calls_by_object"] or {}))

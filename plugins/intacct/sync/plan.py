@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DIRECTIONS = ("to_bc", "to_intacct")
+# Accounts only ever flow to BC (BC never changes the chart of accounts).
+DIRECTIONS_OF = {"accounts": ("to_bc",), "vendors": DIRECTIONS, "bills": DIRECTIONS}
 COUNTED_ACTIONS = ("created", "updated", "linked", "deactivated", "conflicts", "rejected", "skipped")
 # Planned action → the counter it falls under in reports.
 _COUNTER = {"create": "created", "created": "created", "update": "updated", "updated": "updated",

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
+from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS, DIRECTIONS_OF
 from intacct.sync.state import chunks, utc_now
 from intacct.warehouse import Warehouse
 
@@ -47,16 +47,21 @@ class RunSummary:
     counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     api_calls: int = 0
     message: str | None = None
+    api_calls_by_object: dict[str, int] = field(default_factory=dict)
 
     def as_table(self) -> str:
-        header = f"{'object':<10} {'direction':<11}" + "".join(f"{name:>12}" for name in COUNTED_ACTIONS)
+        """The run as a readable table: per object and direction what happened, and the API calls it cost."""
+        header = (f"{'object':<10} {'direction':<11}" + "".join(f"{name:>12}" for name in COUNTED_ACTIONS)
+                  + f"{'API calls':>11}")
         lines = [f"Run {self.run_id} ({self.trigger}) for entity {self.entity_id} ↔ BC company "
                  f"{self.company_id}: {self.status}, {self.api_calls} Intacct API call(s)", header]
         for object_name, per_direction in self.counts.items():
-            for direction in DIRECTIONS:
+            for index, direction in enumerate(DIRECTIONS_OF.get(object_name, DIRECTIONS)):
                 numbers = per_direction.get(direction, {})
+                calls = self.api_calls_by_object.get(object_name, "") if index == 0 else ""
                 lines.append(f"{object_name:<10} {direction:<11}"
-                             + "".join(f"{numbers.get(name, 0):>12}" for name in COUNTED_ACTIONS))
+                             + "".join(f"{numbers.get(name, 0):>12}" for name in COUNTED_ACTIONS)
+                             + f"{calls:>11}")
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)
