@@ -131,3 +131,35 @@ def test_sync_now_dry_run_of_selected_objects_writes_nothing(e2e, sqlite_url):
     assert run["counts"]["vendors"]["to_bc"]["created"] > 0
     assert query(warehouse, "select count(*) as n from bc_vendors")[0]["n"] == 0
     warehouse.dispose()
+
+
+def test_a_whole_run_logged_at_debug_level_shows_no_secret(e2e, sqlite_url, capfd, caplog):
+    import logging
+    import os
+    from pathlib import Path
+
+    warehouse = Warehouse.from_url(sqlite_url)
+    warehouse.ensure_schema()
+    seeded = seed_bc_company(warehouse, US)
+    bc_tax_id = "98-7654321"
+    with warehouse.engine.begin() as connection:
+        connection.execute(sa.text("update bc_vendors set tax_id = :t where vendor_id = :v"),
+                           {"t": bc_tax_id, "v": seeded.new_vendor_ids[0]})
+
+    caplog.set_level(logging.DEBUG)
+    for name in ("intacct", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    result = e2e.run(sqlite_url)
+    assert result.state == "success"
+
+    session_ids = list(e2e.emulator.gateway.sessions._sessions)
+    intacct_tax_ids = [v["TAXID"] for v in e2e.emulator.admin.find_records(INTACCT_COMPANY, "VENDOR") if v["TAXID"]]
+    assert session_ids and intacct_tax_ids and bc_tax_id in intacct_tax_ids, "the run must have handled secrets"
+    captured = capfd.readouterr()
+    logs_dir = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    task_logs = "".join(p.read_text(errors="replace") for p in logs_dir.rglob("*") if p.is_file()) \
+        if logs_dir.exists() else ""
+    text = captured.out + captured.err + caplog.text + task_logs
+    assert "Signed in to Intacct" in text and "Intacct request" in text, "the capture must hold the DEBUG log"
+    for secret in ("demo-user-pw", "demo-sender-pw", *session_ids, *intacct_tax_ids):
+        assert secret not in text, "a secret reached the log"
