@@ -77,6 +77,11 @@ class Admin:
         with self._gateway.lock:
             self._gateway.sessions.expire_all()
 
+    def session_ids(self) -> list[str]:
+        """The ids of the sessions still open (tests use them to prove no session id reached a log)."""
+        with self._gateway.lock:
+            return self._gateway.sessions.ids()
+
     def stats(self) -> dict:
         with self._gateway.lock:
             counted = self._gateway.stats.snapshot()

@@ -55,5 +55,8 @@ class SessionStore:
     def expire_all(self) -> None:
         self._sessions.clear()
 
+    def ids(self) -> list[str]:
+        return list(self._sessions)
+
     def __len__(self) -> int:
         return len(self._sessions)

@@ -152,7 +152,7 @@ def test_a_whole_run_logged_at_debug_level_shows_no_secret(e2e, sqlite_url, capf
     result = e2e.run(sqlite_url)
     assert result.state == "success"
 
-    session_ids = list(e2e.emulator.gateway.sessions._sessions)
+    session_ids = e2e.emulator.admin.session_ids()
     intacct_tax_ids = [v["TAXID"] for v in e2e.emulator.admin.find_records(INTACCT_COMPANY, "VENDOR") if v["TAXID"]]
     assert session_ids and intacct_tax_ids and bc_tax_id in intacct_tax_ids, "the run must have handled secrets"
     captured = capfd.readouterr()
