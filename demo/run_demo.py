@@ -105,9 +105,7 @@ def latest_run(warehouse: Warehouse, entity_id: str, company_id: str):
                                       outcomes.c.action.in_(("conflict", "rejected")))
             .order_by(outcomes.c.outcome_id)
         ).mappings().all()
-    summary = RunSummary(row["run_id"], row["entity_id"], row["company_id"], row["triggered_by"], row["status"],
-                         row["started_at"], row["finished_at"], dict(row["counts"] or {}),
-                         int(row["api_calls"] or 0), row["message"])
+    summary = RunSummary.from_row(row)
     return summary, [dict(o) for o in notable]
 
 

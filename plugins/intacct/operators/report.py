@@ -60,11 +60,9 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
         with self.sync_engine() as engine:
             run_id = self.start_engine_run(engine, context)
             summary = engine.finish_run(run_id)
-            corrected = with_step_results(summary, completed, incomplete)
+            corrected = with_step_results(summary, incomplete)
             if corrected != summary:
-                engine.run_log.update(run_id, status=corrected.status, message=corrected.message,
-                                      counts=corrected.counts, api_calls=corrected.api_calls,
-                                      api_calls_by_object=corrected.api_calls_by_object)
+                engine.run_log.update(run_id, status=corrected.status, message=corrected.message)
                 summary = corrected
         self.log.info(
             "Sync of entity %s with BC company %s (%s):\n%s",
@@ -81,25 +79,16 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
         return summary_counts(summary)
 
 
-def with_step_results(summary: RunSummary, completed: Mapping[str, Any], incomplete: list[str]) -> RunSummary:
-    """The summary as the steps reported it through XCom.
+def with_step_results(summary: RunSummary, incomplete: list[str]) -> RunSummary:
+    """The summary, failed when a selected step did not complete.
 
-    Each step ran in its own process, so the engine that finishes the run may not have seen every step's
-    counts or errors; the steps' own reports are authoritative for what they did.
+    Each step writes its own counts and API calls into the run row, but a step whose process died (or
+    whose task was never run) wrote nothing, so only Airflow knows it is missing.
     """
-    counts = dict(summary.counts)
-    counts.update({name: result["counts"] for name, result in completed.items() if result})
-    calls_by_object = {**summary.api_calls_by_object,
-                       **{name: int(result["api_calls"]) for name, result in completed.items() if result}}
-    api_calls = max(summary.api_calls, sum(calls_by_object.values()))
-    status, message = summary.status, summary.message
-    rejected = sum(n.get("rejected", 0) for per_direction in counts.values() for n in per_direction.values())
-    if incomplete:
-        status, message = "failed", f"did not complete: {', '.join(incomplete)} (see the Airflow task logs)"
-    elif status == "succeeded" and rejected:
-        status, message = "partial", f"{rejected} record(s) rejected; see intacct_record_outcomes"
-    return replace(summary, counts=counts, api_calls=api_calls, api_calls_by_object=calls_by_object,
-                   status=status, message=message)
+    if not incomplete or summary.status == "failed":
+        return summary
+    return replace(summary, status="failed",
+                   message=f"did not complete: {', '.join(incomplete)} (see the Airflow task logs)")
 
 
 def summary_counts(summary: RunSummary) -> dict[str, Any]:

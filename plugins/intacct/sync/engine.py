@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from intacct.sync import faults
 from intacct.sync.accounts import AccountSync
@@ -127,6 +127,5 @@ class SyncEngine:
         finished = utc_now()
         self.run_log.update(run_id, status=status, finished_at=finished, counts=counts, api_calls=api_calls,
                             message=message)
-        return RunSummary(run_id, row["entity_id"], row["company_id"], row["triggered_by"], status,
-                          row["started_at"], finished, counts, api_calls, message,
-                          dict(row["api_calls_by_object"] or {}))
+        return replace(RunSummary.from_row(row), status=status, finished_at=finished, counts=counts,
+                       api_calls=api_calls, message=message)

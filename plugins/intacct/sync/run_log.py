@@ -49,6 +49,13 @@ class RunSummary:
     message: str | None = None
     api_calls_by_object: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def from_row(cls, row: Mapping) -> RunSummary:
+        """The summary of a row of intacct_runs."""
+        return cls(row["run_id"], row["entity_id"], row["company_id"], row["triggered_by"], row["status"],
+                   row["started_at"], row["finished_at"], dict(row["counts"] or {}), int(row["api_calls"] or 0),
+                   row["message"], dict(row["api_calls_by_object"] or {}))
+
     def as_table(self) -> str:
         """The run as a readable table: per object and direction what happened, and the API calls it cost."""
         header = (f"{'object':<10} {'direction':<11}" + "".join(f"{name:>12}" for name in COUNTED_ACTIONS)
