@@ -60,6 +60,9 @@ class FaultSettings:
     lenient_enum_filters: bool = False
     # An unknown company id: HTTP 400 control failure; docs say GW-0011, two clients saw "invalidRequest".
     unknown_company_errorno: str = "GW-0011"
+    # Share of AUDITHISTORY pages (query and readByQuery) that fail with DL02000001 "There was an error
+    # processing the request", as public clients report of real companies.
+    audit_page_error_rate: float = 0.0
     fail_next: tuple[str, ...] = field(default=())
 
 
@@ -85,7 +88,8 @@ def _normalise_name(name: str) -> str:
 
 
 def _validated(settings: FaultSettings) -> FaultSettings:
-    for rate_name in ("http_error_rate", "html_error_rate", "truncated_xml_rate", "lost_response_rate"):
+    for rate_name in ("http_error_rate", "html_error_rate", "truncated_xml_rate", "lost_response_rate",
+                      "audit_page_error_rate"):
         rate = float(getattr(settings, rate_name))
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"{rate_name} must be between 0 and 1, got {rate}.")

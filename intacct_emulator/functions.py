@@ -128,6 +128,13 @@ class CallContext:
     order_rng: random.Random
     open_session: Callable[[str | None], Any]  # entity id -> Session
     lenient_enum_filters: bool = False
+    audit_page_error_rate: float = 0.0
+
+    def fail_some_audit_pages(self, object_name: str) -> None:
+        """Some audit-trail pages of real companies fail with the generic processing error."""
+        rate = self.audit_page_error_rate
+        if object_name == "AUDITHISTORY" and rate > 0 and (rate >= 1 or self.order_rng.random() < rate):
+            raise GatewayError("DL02000001", "There was an error processing the request.")
 
     def enum_form_of(self, function: str) -> str | None:
         """The function whose enumeration forms filters use; None (either form) when set to be lenient."""
@@ -285,6 +292,7 @@ def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int, fi
 def read_by_query(ctx: CallContext, element: etree._Element) -> Outcome:
     object_name = _object_name(element)
     ctx.check_permission("readByQuery", object_name)
+    ctx.fail_some_audit_pages(object_name)
     page_size = _int_arg(element, "pagesize", DEFAULT_PAGE, 1, READ_BY_QUERY_MAX_PAGE)
     _xml_only(element, "returnFormat")
     fields = _field_list(_child_text(element, "fields"))
@@ -403,6 +411,7 @@ def _order_by(element: etree._Element) -> list[tuple[str, bool]]:
 def query(ctx: CallContext, element: etree._Element) -> Outcome:
     object_name = _object_name(element)
     ctx.check_permission("query", object_name)
+    ctx.fail_some_audit_pages(object_name)
     select = element.find("select")
     fields: list[str] = []
     for child in select:

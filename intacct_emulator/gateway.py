@@ -302,6 +302,7 @@ class Gateway:
             order_rng=self._order_rng,
             open_session=open_session,
             lenient_enum_filters=self.faults.settings.lenient_enum_filters,
+            audit_page_error_rate=self.faults.settings.audit_page_error_rate,
         )
         savepoint = company.store.savepoint() if request.transaction else None
         outcomes: list[functions.Outcome] = []
