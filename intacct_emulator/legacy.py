@@ -6,6 +6,8 @@ legacy one, the new bill's key directly under ``<result>``.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from lxml import etree
 
 from intacct_emulator import functions as fn
@@ -78,7 +80,23 @@ def to_apbill(element: etree._Element) -> etree._Element:
             _unsupported(child, problems)
     if problems:
         raise msg.write_failure("create", "bill", *problems)
+    _due_from_term(bill)
     return bill
+
+
+def _due_from_term(bill: etree._Element) -> None:
+    """``datedue`` may be left out when ``termname`` is given: the due date follows from the term. The
+    emulator reads the days from the term's name ("N30", "Net 30"; "Due on receipt" is 0 days)."""
+    created, term = bill.findtext("WHENCREATED"), (bill.findtext("TERMNAME") or "").strip()
+    if bill.find("WHENDUE") is not None or not created or not term:
+        return
+    digits = "".join(ch for ch in term if ch.isdigit())
+    days = int(digits) if digits else 0 if "receipt" in term.lower() else None
+    if days is None:
+        return  # unknown term: WHENDUE stays missing and the write rules say so
+    month, day, year = (int(part) for part in created.split("/"))
+    due = date(year, month, day) + timedelta(days=days)
+    etree.SubElement(bill, "WHENDUE").text = f"{due.month:02d}/{due.day:02d}/{due.year:04d}"
 
 
 def create_bill(ctx: fn.CallContext, element: etree._Element) -> fn.Outcome:

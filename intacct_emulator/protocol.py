@@ -38,10 +38,6 @@ _PARSER = etree.XMLParser(
     remove_comments=True,
     remove_pis=True,
 )
-# Only to echo the control block of a request that failed to parse; nothing else is read from it.
-_RECOVERING_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
-)
 
 
 @dataclass(frozen=True)
@@ -130,22 +126,33 @@ def parse_xml(body: bytes) -> etree._Element:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
-        found = [
-            (entry.type, entry.message, entry.line, entry.column)
-            for entry in exc.error_log
-            if entry.level_name in ("ERROR", "FATAL")
-        ] or [(exc.code, exc.msg, *(exc.position or (0, 0)))]
-        raise gateway_errors.xml_syntax_errors(found) from None
+        raise gateway_errors.xml_syntax_errors(_syntax_errors(body, exc)) from None
     if root.getroottree().docinfo.doctype:
         raise gateway_errors.xml_parse_error("DOCTYPE declarations are not allowed.")
     return root
 
 
+def _syntax_errors(body: bytes, exc: etree.XMLSyntaxError) -> list[tuple[int, str, int, int]]:
+    """Every parser error of ``body`` (code, message, line, column). A fresh parser reads it again, because a
+    shared parser's error log can still hold entries of an earlier request."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        pass
+    found = [(entry.type, entry.message, entry.line, entry.column) for entry in parser.error_log
+             if entry.level_name in ("ERROR", "FATAL")]
+    return found or [(exc.code, exc.msg, *(exc.position or (0, 0)))]
+
+
 def _readable_control(body: bytes) -> tuple[str, str, str, str]:
     """senderid, controlid, uniqueid, dtdversion of a malformed request, read leniently so a parse failure
     can still echo them as the gateway does; empty where even that fails."""
+    recovering = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
+    )
     try:
-        root = etree.fromstring(body, _RECOVERING_PARSER)
+        root = etree.fromstring(body, recovering)
     except etree.XMLSyntaxError:
         return "", "", "", ""
     control = root.find("control") if root is not None else None
