@@ -136,6 +136,9 @@ VENDOR = ObjectSpec("VENDOR", "Accounts Payable", "Vendor", (
     _f(_CONTACT + "CONTACTNAME"),
     _ro("PAYTOCONTACT.CONTACTNAME"),
     _ro("RETURNTOCONTACT.CONTACTNAME"),
+    # What the vendor's bills still owe, computed when read (the documented query example selects it);
+    # filters and orderby on it are not supported, and `*` leaves it out.
+    _ro("TOTALDUE", "amount", in_star=False),
     _f(_CONTACT + "PRINTAS"),
     _f(_CONTACT + "COMPANYNAME"),
     _f(_CONTACT + "FIRSTNAME"),

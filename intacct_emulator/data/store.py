@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from intacct_emulator.data.columns import LocalTime, NumberColumn, TextColumn
+from intacct_emulator.data.columns import NULL, LocalTime, NumberColumn, TextColumn, format_cents
 from intacct_emulator.data.evaluate import Evaluator
 from intacct_emulator.data.messages import unknown_field, unknown_object
 from intacct_emulator.data.query import And, Compare, Literal, fields_of
@@ -103,8 +103,21 @@ class Store:
         return candidates
 
     def format_rows(self, table: Table, rows: np.ndarray, fields: list[str]) -> list[dict[str, str]]:
-        columns = [table.columns[name].format(rows, self.local) for name in fields]
+        columns = [self._vendor_total_due(table, rows) if table.spec.name == "VENDOR" and name == "TOTALDUE"
+                   else table.columns[name].format(rows, self.local) for name in fields]
         return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    def _vendor_total_due(self, table: Table, rows: np.ndarray) -> list[str]:
+        """VENDOR.TOTALDUE: the sum of TOTALDUE over the vendor's live bills."""
+        bills = self.tables["APBILL"]
+        due = bills.columns["TOTALDUE"].data[: bills.n]  # type: ignore[union-attr]
+        vendor_codes = bills.columns["VENDORID"].codes[: bills.n]  # type: ignore[union-attr]
+        counted = bills.alive[: bills.n] & (due != NULL)
+        totals = np.bincount(vendor_codes[counted], weights=due[counted],
+                             minlength=len(bills.columns["VENDORID"].values))  # type: ignore[union-attr]
+        lookup = bills.columns["VENDORID"].lookup  # type: ignore[union-attr]
+        ids = table.columns["VENDORID"].format(rows, self.local)
+        return [format_cents(int(totals[lookup[vid]])) if vid in lookup else "0" for vid in ids]
 
     def query(self, object_name: str, *, fields: list[str] | None = None, where=None,
               order_by: list[tuple[str, bool]] | None = None, scope: Scope = ADMIN_SCOPE, offset: int = 0,

@@ -4,6 +4,7 @@ the recorded shape, and enumerations must match only in the form each function t
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -138,13 +139,15 @@ def test_transaction_failure_lists_its_own_error_then_the_rollback(gw):
 # -- objects and fields --------------------------------------------------------------------------------------
 
 
-def test_the_documented_vendor_query_example_answers(gw):
+def test_the_documented_vendor_query_example_answers(gw, emu: Emulator):
     answer = gw.call("<query><object>VENDOR</object><select><field>RECORDNO</field>"
-                     "<field>PAYTOCONTACT.CONTACTNAME</field></select>"
+                     "<field>PAYTOCONTACT.CONTACTNAME</field><field>TOTALDUE</field></select>"
                      "<filter><equalto><field>VENDORID</field><value>V0001</value></equalto></filter></query>")
     [vendor] = rows(answer)
-    assert vendor.tag == "VENDOR" and tags(vendor) == ["RECORDNO", "PAYTOCONTACT.CONTACTNAME"]
+    assert vendor.tag == "VENDOR" and tags(vendor) == ["RECORDNO", "PAYTOCONTACT.CONTACTNAME", "TOTALDUE"]
     assert vendor.findtext("PAYTOCONTACT.CONTACTNAME")
+    owed = sum(Decimal(b["TOTALDUE"]) for b in emu.admin.find_records("DEMO", "APBILL", VENDORID="V0001"))
+    assert Decimal(vendor.findtext("TOTALDUE")) == owed
 
 
 RECORDED_APBILL_FIELDS = (
