@@ -21,7 +21,7 @@ def schema_error(detail: str) -> GatewayError:
                         "Fix the request so that it follows the documented query structure.")
 
 
-def unknown_object(name: str, known: list[str]) -> GatewayError:
+def unknown_object(name: str) -> GatewayError:
     # Recorded: errorno "Query Failed" (a phrase), empty description and correction (reference §3). ``delete``
     # reports errorno WS instead (see functions.delete).
     return GatewayError("Query Failed", f"Object definition {name} not found")

@@ -38,7 +38,7 @@ class Store:
     def table(self, object_name: str) -> Table:
         table = self.tables.get((object_name or "").strip().upper())
         if table is None:
-            raise unknown_object(object_name, sorted(self.tables))
+            raise unknown_object(object_name)
         return table
 
     def module_of(self, object_name: str) -> str:
