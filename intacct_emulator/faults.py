@@ -55,6 +55,14 @@ class FaultSettings:
     session_timeout_seconds: float = DEFAULT_SESSION_SECONDS
     result_set_ttl_seconds: float = 1800
     http_401_for_bad_login: bool = False
+    # Enumerations in filters take one form per function (readByQuery: VENDOR STATUS 'T', APBILL STATE 'A';
+    # query: 'active', 'Posted'; AUDITHISTORY ACCESSMODE the other way round). True accepts both in both.
+    lenient_enum_filters: bool = False
+    # An unknown company id: HTTP 400 control failure; docs say GW-0011, two clients saw "invalidRequest".
+    unknown_company_errorno: str = "GW-0011"
+    # Share of AUDITHISTORY pages (query and readByQuery) that fail with DL02000001 "There was an error
+    # processing the request", as public clients report of real companies.
+    audit_page_error_rate: float = 0.0
     fail_next: tuple[str, ...] = field(default=())
 
 
@@ -80,7 +88,8 @@ def _normalise_name(name: str) -> str:
 
 
 def _validated(settings: FaultSettings) -> FaultSettings:
-    for rate_name in ("http_error_rate", "html_error_rate", "truncated_xml_rate", "lost_response_rate"):
+    for rate_name in ("http_error_rate", "html_error_rate", "truncated_xml_rate", "lost_response_rate",
+                      "audit_page_error_rate"):
         rate = float(getattr(settings, rate_name))
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"{rate_name} must be between 0 and 1, got {rate}.")
@@ -98,6 +107,8 @@ def _validated(settings: FaultSettings) -> FaultSettings:
     for name in ("session_timeout_seconds", "result_set_ttl_seconds"):
         if float(getattr(settings, name)) <= 0:
             raise ValueError(f"{name} must be positive.")
+    if settings.unknown_company_errorno not in ("GW-0011", "invalidRequest"):
+        raise ValueError("unknown_company_errorno must be 'GW-0011' or 'invalidRequest'.")
     if settings.lost_response_mode not in ("http_502", "connection_closed"):
         raise ValueError("lost_response_mode must be 'http_502' or 'connection_closed'.")
     return replace(

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from intacct_emulator import gateway_errors, protocol
+from intacct_emulator import gateway_errors, legacy, metadata, protocol
 from intacct_emulator.data import Scope, parse_query_filter, parse_read_by_query
 from intacct_emulator.errors import ErrorDetail, GatewayError
 
@@ -32,6 +32,7 @@ OPERATIONS = {
     "create": "CREATE",
     "update": "UPDATE",
     "delete": "DELETE",
+    "create_bill": "CREATE",
 }
 QUERY_OPERATORS = (
     "equalto",
@@ -126,6 +127,18 @@ class CallContext:
     result_set_ttl_seconds: float
     order_rng: random.Random
     open_session: Callable[[str | None], Any]  # entity id -> Session
+    lenient_enum_filters: bool = False
+    audit_page_error_rate: float = 0.0
+
+    def fail_some_audit_pages(self, object_name: str) -> None:
+        """Some audit-trail pages of real companies fail with the generic processing error."""
+        rate = self.audit_page_error_rate
+        if object_name == "AUDITHISTORY" and rate > 0 and (rate >= 1 or self.order_rng.random() < rate):
+            raise GatewayError("DL02000001", "There was an error processing the request.")
+
+    def enum_form_of(self, function: str) -> str | None:
+        """The function whose enumeration forms filters use; None (either form) when set to be lenient."""
+        return None if self.lenient_enum_filters else function
 
     @property
     def store(self) -> Any:
@@ -253,7 +266,7 @@ def get_api_session(ctx: CallContext, element: etree._Element) -> Outcome:
 # -- readByQuery / readMore ----------------------------------------------------------------------------------
 
 
-def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int) -> Outcome:
+def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int, first: bool = False) -> Outcome:
     start = result_set.position
     keys = result_set.keys[start : start + page_size]
     rows = ctx.store.rows(result_set.object_name, keys.tolist(), result_set.fields)
@@ -264,8 +277,8 @@ def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int) ->
     result_id = result_set.id
     if remaining == 0:
         ctx.result_sets.items.pop(result_set.id, None)
-    if len(result_set.keys) == 0:
-        result_id = ""
+    if first and remaining == 0:
+        result_id = ""  # every row fitted in the first page: the gateway opens no result set
     attributes = {
         "listtype": result_set.object_name.lower(),
         "count": len(rows),
@@ -279,12 +292,13 @@ def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int) ->
 def read_by_query(ctx: CallContext, element: etree._Element) -> Outcome:
     object_name = _object_name(element)
     ctx.check_permission("readByQuery", object_name)
+    ctx.fail_some_audit_pages(object_name)
     page_size = _int_arg(element, "pagesize", DEFAULT_PAGE, 1, READ_BY_QUERY_MAX_PAGE)
     _xml_only(element, "returnFormat")
     fields = _field_list(_child_text(element, "fields"))
     query_text = _child_text(element, "query") or ""
     where = parse_read_by_query(query_text) if query_text else None
-    keys = ctx.store.matching_keys(object_name, where, ctx.scope())
+    keys = ctx.store.matching_keys(object_name, where, ctx.scope(), ctx.enum_form_of("readByQuery"))
     if fields is not None:
         ctx.store.rows(object_name, [], fields)  # an unknown field fails now, not on a later page
     result_set = ResultSet(
@@ -299,7 +313,7 @@ def read_by_query(ctx: CallContext, element: etree._Element) -> Outcome:
         ctx.now,
     )
     ctx.result_sets.add(result_set)
-    return _result_set_page(ctx, result_set, page_size)
+    return _result_set_page(ctx, result_set, page_size, first=True)
 
 
 def read_more(ctx: CallContext, element: etree._Element) -> Outcome:
@@ -397,6 +411,7 @@ def _order_by(element: etree._Element) -> list[tuple[str, bool]]:
 def query(ctx: CallContext, element: etree._Element) -> Outcome:
     object_name = _object_name(element)
     ctx.check_permission("query", object_name)
+    ctx.fail_some_audit_pages(object_name)
     select = element.find("select")
     fields: list[str] = []
     for child in select:
@@ -439,6 +454,7 @@ def query(ctx: CallContext, element: etree._Element) -> Outcome:
         offset=offset,
         limit=page_size,
         case_insensitive=case_insensitive,
+        function=ctx.enum_form_of("query"),
     )
     rows = list(found.rows)
     if unordered:
@@ -523,7 +539,12 @@ def update(ctx: CallContext, element: etree._Element) -> Outcome:
 
 def delete(ctx: CallContext, element: etree._Element) -> Outcome:
     object_name = _object_name(element)
-    ctx.check_permission("delete", object_name)
+    try:
+        ctx.check_permission("delete", object_name)
+    except GatewayError as error:
+        if error.details[0].errorno == "Query Failed":  # recorded: delete names an unknown object with "WS"
+            raise GatewayError("WS", error.details[0].description2) from None
+        raise
     keys = _keys(element)
     try:
         ctx.store.delete(object_name, keys, ctx.scope(), ctx.user_id, source="api")
@@ -542,6 +563,9 @@ HANDLERS: dict[str, Callable[[CallContext, etree._Element], Outcome]] = {
     "create": create,
     "update": update,
     "delete": delete,
+    "lookup": metadata.lookup,
+    "inspect": metadata.inspect,
+    "create_bill": legacy.create_bill,
 }
 
 

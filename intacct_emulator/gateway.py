@@ -110,7 +110,10 @@ class Gateway:
         try:
             request = protocol.parse_request(body)
         except protocol.ControlFailure as failure:
-            return self._control_failure(failure.error, failure.senderid, failure.controlid).to_http()
+            root = protocol.control_failure(
+                failure.error, failure.senderid, failure.controlid, failure.uniqueid, failure.dtdversion
+            )
+            return _xml_response(200, root).to_http()
         company_id = self._company_of(request)
         with self.faults.concurrency_slot(company_id) as admitted:
             if not admitted:
@@ -161,10 +164,17 @@ class Gateway:
 
     # -- processing -------------------------------------------------------------------------------------
 
-    def _control_failure(
-        self, error: GatewayError, senderid: str = "", controlid: str = "", status: int = 200
-    ) -> _XmlAnswer:
-        return _xml_response(status, protocol.control_failure(error, senderid, controlid))
+    def _control_failure(self, error: GatewayError, control: protocol.Control | None = None) -> _XmlAnswer:
+        if control is None:
+            return _xml_response(200, protocol.control_failure(error))
+        root = protocol.control_failure(
+            error,
+            control.senderid,
+            control.controlid,
+            "true" if control.uniqueid else "false",
+            control.dtdversion,
+        )
+        return _xml_response(200, root)
 
     def _company_of(self, request: protocol.Request) -> str:
         if request.login is not None:
@@ -178,19 +188,23 @@ class Gateway:
         pretty = control.includewhitespace
         sender = self.world.senders.get(control.senderid)
         if sender is None or sender.password != control.password:
-            return self._control_failure(gateway_errors.bad_sender(), control.senderid, control.controlid)
+            return self._control_failure(gateway_errors.bad_sender(), control)
         try:
             self._validate_schema(request)
         except GatewayError as error:
-            return self._control_failure(error, control.senderid, control.controlid)
+            return self._control_failure(error, control)
         now = self.world.clock.now()
         self.sessions.timeout_seconds = self.faults.settings.session_timeout_seconds
         response, operation = protocol.success_envelope(control)
         try:
             auth = self._authenticate(request, now)
         except _LoginRejected as rejected:
+            if rejected.unknown_company:
+                # Recorded as a gateway error (clients expect HTTP 400), not as a sign-in failure.
+                errorno = self.faults.settings.unknown_company_errorno
+                return _xml_response(400, protocol.http_error_body(gateway_errors.unknown_company(errorno)))
             if rejected.bad_credentials and self.faults.settings.http_401_for_bad_login:
-                return self._control_failure(gateway_errors.bad_login_http_401(), status=401)
+                return _xml_response(401, protocol.http_error_body(gateway_errors.bad_login_http_401()))
             protocol.authentication_failure(
                 operation,
                 rejected.error,
@@ -256,7 +270,7 @@ class Gateway:
         echo = (login.userid, login.companyid, login.locationid or "")
         company = self.world.companies.get(login.companyid)
         if company is None:
-            raise _LoginRejected(gateway_errors.sign_in_incorrect(), *echo, bad_credentials=True)
+            raise _LoginRejected(gateway_errors.sign_in_incorrect(), *echo, unknown_company=True)
         if senderid not in company.authorized_senders:
             raise _LoginRejected(gateway_errors.sender_not_authorized(senderid, company.id), *echo)
         user = company.users.get(login.userid)
@@ -287,6 +301,8 @@ class Gateway:
             result_set_ttl_seconds=self.faults.settings.result_set_ttl_seconds,
             order_rng=self._order_rng,
             open_session=open_session,
+            lenient_enum_filters=self.faults.settings.lenient_enum_filters,
+            audit_page_error_rate=self.faults.settings.audit_page_error_rate,
         )
         savepoint = company.store.savepoint() if request.transaction else None
         outcomes: list[functions.Outcome] = []
@@ -309,7 +325,9 @@ class Gateway:
             final = []
             for index, call in enumerate(request.functions):
                 if index == failed_at:
-                    final.append(outcomes[index])
+                    # The failing function lists its own errors, then the roll-back notice.
+                    failing = outcomes[index]
+                    final.append(functions.Outcome(failing.status, failing.render, (*failing.errors, *aborted)))
                     continue
                 if index > failed_at:
                     self.stats.count_call(company.id, call.name)
@@ -331,6 +349,7 @@ class _LoginRejected(Exception):
         locationid: str = "",
         *,
         bad_credentials: bool = False,
+        unknown_company: bool = False,
     ):
         super().__init__(str(error))
         self.error = error
@@ -338,3 +357,4 @@ class _LoginRejected(Exception):
         self.companyid = companyid
         self.locationid = locationid
         self.bad_credentials = bad_credentials
+        self.unknown_company = unknown_company

@@ -6,7 +6,9 @@ emulator states its own choice here, so clients and tests have a single place to
 
 from __future__ import annotations
 
-from intacct_emulator.errors import GatewayError
+import secrets
+
+from intacct_emulator.errors import ErrorDetail, GatewayError
 
 # -- control level -------------------------------------------------------------------------------------------
 
@@ -14,6 +16,19 @@ from intacct_emulator.errors import GatewayError
 def xml_parse_error(detail: str) -> GatewayError:
     """Malformed XML or a request that breaks the gateway's schema (reported as a control failure)."""
     return GatewayError("XL03000003", f"XML Parse schema error: {detail}")
+
+
+def xml_syntax_errors(errors: list[tuple[int, str, int, int]]) -> GatewayError:
+    """Malformed XML: one <error> per parser error, in libxml's words, as the gateway reports them:
+    "XML Parse schema error: Fatal Error 76: Opening and ending tag mismatch: … Line: 19, column: 18."."""
+    details = [
+        ErrorDetail(
+            "XL03000003",
+            f"XML Parse schema error: Fatal Error {code}: {message.rstrip('.')}. Line: {line}, column: {column}.",
+        )
+        for code, message, line, column in errors
+    ]
+    return GatewayError.of(details)
 
 
 def schema_not_expected(element: str) -> GatewayError:
@@ -54,6 +69,11 @@ def rate_limited() -> GatewayError:
         description="Rate limit exceeded",
         correction="Retry with exponential back-off, or lower the number of parallel requests.",
     )
+
+
+def unknown_company(errorno: str = "GW-0011") -> GatewayError:
+    """An unknown company id: a control failure in the minimal HTTP-error layout (text in description)."""
+    return GatewayError(errorno, "", description=f"Invalid Request [Request ID: {secrets.token_hex(8)}]")
 
 
 def bad_login_http_401() -> GatewayError:
@@ -132,13 +152,9 @@ def transaction_aborted() -> GatewayError:
 
 
 def result_set_expired(result_id: str) -> GatewayError:
-    # UNCERTAIN: result-set expiry is undocumented; the emulator reports it like this.
-    return GatewayError(
-        "DL02000001",
-        f"There was an error processing the request. The result set '{result_id}' does not "
-        "exist or has expired.",
-        correction="Run the readByQuery again and read its pages with readMore before they expire.",
-    )
+    # Recorded for an invalid resultId: errorno is the phrase "readMore failed", description and correction
+    # empty. An expired one is reported the same way (the text says "invalid or expired").
+    return GatewayError("readMore failed", f"Attempt to readMore with an invalid or expired resultId: {result_id}")
 
 
 def companion_error(function: str, object_name: str) -> GatewayError:

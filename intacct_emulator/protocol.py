@@ -23,6 +23,9 @@ KNOWN_FUNCTIONS = (
     "create",
     "update",
     "delete",
+    "lookup",
+    "inspect",
+    "create_bill",
 )
 
 # No entities, no DTD, no network: requests are untrusted input.
@@ -72,12 +75,21 @@ class Request:
 
 
 class ControlFailure(Exception):
-    """The request is rejected before authentication; ``partial`` holds what was readable of the control."""
+    """The request is rejected before authentication; it carries what was readable of the control block."""
 
-    def __init__(self, error: GatewayError, senderid: str = "", controlid: str = ""):
+    def __init__(
+        self,
+        error: GatewayError,
+        senderid: str = "",
+        controlid: str = "",
+        uniqueid: str = "",
+        dtdversion: str = "",
+    ):
         super().__init__(str(error))
         self.error = error
         self.senderid = senderid
+        self.uniqueid = uniqueid
+        self.dtdversion = dtdversion
         self.controlid = controlid
 
 
@@ -114,10 +126,39 @@ def parse_xml(body: bytes) -> etree._Element:
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise gateway_errors.xml_parse_error(str(exc)) from None
+        raise gateway_errors.xml_syntax_errors(_syntax_errors(body, exc)) from None
     if root.getroottree().docinfo.doctype:
         raise gateway_errors.xml_parse_error("DOCTYPE declarations are not allowed.")
     return root
+
+
+def _syntax_errors(body: bytes, exc: etree.XMLSyntaxError) -> list[tuple[int, str, int, int]]:
+    """Every parser error of ``body`` (code, message, line, column). A fresh parser reads it again, because a
+    shared parser's error log can still hold entries of an earlier request."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        pass
+    found = [(entry.type, entry.message, entry.line, entry.column) for entry in parser.error_log
+             if entry.level_name in ("ERROR", "FATAL")]
+    return found or [(exc.code, exc.msg, *(exc.position or (0, 0)))]
+
+
+def _readable_control(body: bytes) -> tuple[str, str, str, str]:
+    """senderid, controlid, uniqueid, dtdversion of a malformed request, read leniently so a parse failure
+    can still echo them as the gateway does; empty where even that fails."""
+    recovering = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
+    )
+    try:
+        root = etree.fromstring(body, recovering)
+    except etree.XMLSyntaxError:
+        return "", "", "", ""
+    control = root.find("control") if root is not None else None
+    if control is None:
+        return "", "", "", ""
+    return tuple(_text(control, tag) or "" for tag in ("senderid", "controlid", "uniqueid", "dtdversion"))
 
 
 def parse_request(body: bytes) -> Request:
@@ -125,8 +166,8 @@ def parse_request(body: bytes) -> Request:
     try:
         root = parse_xml(body)
     except GatewayError as error:
-        raise ControlFailure(error) from None
-    senderid = controlid = ""
+        raise ControlFailure(error, *(_readable_control(body) if body and body.strip() else ())) from None
+    senderid = controlid = uniqueid = dtdversion = ""
     try:
         if root.tag != "request":
             raise gateway_errors.xml_parse_error(
@@ -138,6 +179,8 @@ def parse_request(body: bytes) -> Request:
             raise gateway_errors.schema_missing_child("request", "control")
         senderid = _text(control_el, "senderid") or ""
         controlid = _text(control_el, "controlid") or ""
+        uniqueid = _text(control_el, "uniqueid") or ""
+        dtdversion = _text(control_el, "dtdversion") or ""
         control = _parse_control(control_el)
         operation = root.find("operation")
         if operation is None:
@@ -146,7 +189,7 @@ def parse_request(body: bytes) -> Request:
         login, sessionid = _parse_authentication(operation)
         functions = _parse_functions(operation)
     except GatewayError as error:
-        raise ControlFailure(error, senderid, controlid) from None
+        raise ControlFailure(error, senderid, controlid, uniqueid, dtdversion) from None
     return Request(control, transaction, login, sessionid, functions)
 
 
@@ -252,14 +295,37 @@ def errormessage(
         _sub(error, "correction", detail.correction)
 
 
-def control_failure(error: GatewayError, senderid: str = "", controlid: str = "") -> etree._Element:
+def control_failure(
+    error: GatewayError,
+    senderid: str = "",
+    controlid: str = "",
+    uniqueid: str = "",
+    dtdversion: str = "",
+) -> etree._Element:
+    """A whole-request failure: the complete control block (status, the echoed senderid and controlid,
+    uniqueid, dtdversion), then the errors, as recorded for a wrong sender password and malformed XML."""
     response = etree.Element("response")
     control = etree.SubElement(response, "control")
     _sub(control, "status", "failure")
     _sub(control, "senderid", senderid)
     _sub(control, "controlid", controlid)
+    _sub(control, "uniqueid", uniqueid.strip().lower() or "false")
+    _sub(control, "dtdversion", dtdversion.strip() or "3.0")
     # Schema errors carry a support ID on the real gateway; the sign-in texts are quoted without one.
     errormessage(response, error.details, support_ids=error.details[0].errorno == "XL03000003")
+    return response
+
+
+def http_error_body(error: GatewayError) -> etree._Element:
+    """The minimal body of an HTTP-level error (401 XMLGW_JPP0002, 400 GW-0011): ``<control>`` holds only the
+    status and each error only errorno and description."""
+    response = etree.Element("response")
+    _sub(etree.SubElement(response, "control"), "status", "failure")
+    block = etree.SubElement(response, "errormessage")
+    for detail in error.details:
+        entry = etree.SubElement(block, "error")
+        _sub(entry, "errorno", detail.errorno)
+        _sub(entry, "description", detail.description)
     return response
 
 

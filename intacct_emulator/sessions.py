@@ -6,7 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-DEFAULT_SESSION_SECONDS = 2 * 60 * 60
+# Recorded session lengths are 6 to 24 hours (a company setting); the shortest is the default.
+DEFAULT_SESSION_SECONDS = 6 * 60 * 60
 
 
 @dataclass

@@ -11,8 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from intacct_emulator.data.columns import LocalTime
+from intacct_emulator.data.schema import AUDIT_CREATE
 from intacct_emulator.data.store import Store
-from intacct_emulator.data.world import MODULES, Clock, Company, Entity, Role, Sender, User, World
+from intacct_emulator.data.world import (
+    ADMIN_RECORDNO,
+    MODULES,
+    Clock,
+    Company,
+    Entity,
+    Role,
+    Sender,
+    User,
+    World,
+)
 
 DEMO_COMPANY = "DEMO"
 FULL_ROLE = "PAYMENTUS Web Services"
@@ -96,8 +107,8 @@ def _demo_setup(clock: Clock) -> World:
     company = Company(DEMO_COMPANY, multi_entity=True, authorized_senders={"Paymentus"})
     company.roles = {FULL_ROLE: Role(FULL_ROLE, set(MODULES)),
                      LIMITED_ROLE: Role(LIMITED_ROLE, {"Company", "General Ledger", "Accounts Receivable"})}
-    company.users = {"Paymentus-Web": User("Paymentus-Web", "demo-user-pw", FULL_ROLE),
-                     "Limited-Web": User("Limited-Web", "demo-user-pw", LIMITED_ROLE)}
+    company.users = {"Paymentus-Web": User("Paymentus-Web", "demo-user-pw", FULL_ROLE, recordno=9),
+                     "Limited-Web": User("Limited-Web", "demo-user-pw", LIMITED_ROLE, recordno=10)}
     company.entities = {"US01": Entity("US01", "United States", "USD", recordno=1),
                         "CA01": Entity("CA01", "Canada", "CAD", recordno=2)}
     company.store = Store(company, clock)
@@ -134,7 +145,7 @@ def _load_accounts(store: Store, now: int, rng: np.random.Generator) -> None:
         "CLOSINGACCOUNTNO": ["" if t == "balancesheet" else "3200" for t in columns[2]],
         "REQUIREDEPT": ["false"] * count, "REQUIRELOC": ["false"] * count, "ALTERNATIVEACCOUNT": ["None"] * count,
         "CATEGORY": ["" for _ in range(count)], "WHENCREATED": created, "WHENMODIFIED": modified,
-        "CREATEDBY": ["Admin"] * count, "MODIFIEDBY": ["Admin"] * count})
+        "CREATEDBY": [ADMIN_RECORDNO] * count, "MODIFIEDBY": [ADMIN_RECORDNO] * count})
 
 
 def _load_vendors(store: Store, company: Company, count: int, now: int, rng: np.random.Generator) -> dict:
@@ -166,7 +177,8 @@ def _load_vendors(store: Store, company: Company, count: int, now: int, rng: np.
         "TERMNAME": ([t[0] for t in _TERMS], terms), "CURRENCY": (["USD", "CAD"], (owner == 2).astype(int)),
         "STATUS": (["active", "inactive"], inactive.astype(int)), "ONETIME": (["false"], np.zeros(count, int)),
         "ONHOLD": (["false"], np.zeros(count, int)), "VENDTYPE": (["Supplier"], np.zeros(count, int)),
-        "DISPLAYCONTACT.CONTACTNAME": names, "DISPLAYCONTACT.PRINTAS": names, "DISPLAYCONTACT.COMPANYNAME": names,
+        "DISPLAYCONTACT.CONTACTNAME": names, "PAYTOCONTACT.CONTACTNAME": names, "RETURNTOCONTACT.CONTACTNAME": names,
+        "DISPLAYCONTACT.PRINTAS": names, "DISPLAYCONTACT.COMPANYNAME": names,
         "DISPLAYCONTACT.EMAIL1": emails, "DISPLAYCONTACT.PHONE1": phones,
         "DISPLAYCONTACT.MAILADDRESS.ADDRESS1": [f"{numbers[i]} {_STREETS[streets[i]]}" for i in range(count)],
         "DISPLAYCONTACT.MAILADDRESS.CITY": ([c[0] for c in _CITIES], cities),
@@ -174,7 +186,7 @@ def _load_vendors(store: Store, company: Company, count: int, now: int, rng: np.
         "DISPLAYCONTACT.MAILADDRESS.ZIP": ([c[2] for c in _CITIES], cities),
         "DISPLAYCONTACT.MAILADDRESS.COUNTRY": ([c[3] for c in _CITIES], cities),
         "WHENCREATED": created, "WHENMODIFIED": modified,
-        "CREATEDBY": (["Admin"], np.zeros(count, int)), "MODIFIEDBY": (["Admin"], np.zeros(count, int)),
+        "CREATEDBY": ([ADMIN_RECORDNO], np.zeros(count, int)), "MODIFIEDBY": ([ADMIN_RECORDNO], np.zeros(count, int)),
         **_entity_columns(company, entity_ids, owner),
     })
     active = ~inactive
@@ -222,7 +234,7 @@ def _load_bills(store: Store, company: Company, vendors: dict, count: int, now: 
     currency = (["USD", "CAD"], owner)
     width = len(str(count))
     store.tables["APBILL"].load(count, {
-        "RECORDNO": recordnos, "RECORDTYPE": (["apbill"], np.zeros(count, int)),
+        "RECORDNO": recordnos, "RECORDTYPE": (["pi"], np.zeros(count, int)),
         "RECORDID": [f"BILL-{i:0{width}d}" for i in range(1, count + 1)],
         "DOCNUMBER": [f"INV-{n}" for n in rng.integers(10000, 99999999, count).tolist()],
         "DESCRIPTION": (list(_MEMOS), rng.integers(0, len(_MEMOS), count)),
@@ -236,7 +248,7 @@ def _load_bills(store: Store, company: Company, vendors: dict, count: int, now: 
         "TRX_TOTALENTERED": totals, "TRX_TOTALPAID": paid, "TRX_TOTALDUE": totals - paid,
         "MODULEKEY": (["3.AP"], np.zeros(count, int)), "SYSTEMGENERATED": (["F"], np.zeros(count, int)),
         "AUWHENCREATED": audit_created, "WHENMODIFIED": modified,
-        "CREATEDBY": (["Admin"], np.zeros(count, int)), "MODIFIEDBY": (["Admin"], np.zeros(count, int)),
+        "CREATEDBY": ([ADMIN_RECORDNO], np.zeros(count, int)), "MODIFIEDBY": ([ADMIN_RECORDNO], np.zeros(count, int)),
         **_entity_columns(company, entity_ids, owner),
     })
     account = rng.integers(0, len(EXPENSE_ACCOUNTS), line_total)
@@ -272,7 +284,8 @@ def _load_creation_audit(store: Store) -> None:
             "OBJECTTYPE": ([object_name.lower()], np.zeros(count, int)),
             "OBJECTKEY": [str(k) for k in table.recordnos().tolist()],
             "OBJECTDESC": [table.columns[desc_field].values[c] for c in table.columns[desc_field].codes[rows]],
-            "ACCESSMODE": (["Created"], np.zeros(count, int)),
+            "ID": [str(n) for n in range(audit.n + 1, audit.n + count + 1)],
+            "ACCESSMODE": ([AUDIT_CREATE], np.zeros(count, int)),
             "ACCESSTIME": table.columns[time_field].data[:count],
             "USERID": (["Admin"], np.zeros(count, int)), "SOURCE": (["ui"], np.zeros(count, int)),
             "MEGAENTITYKEY": table.columns["MEGAENTITYKEY"].data[:count],

@@ -40,6 +40,8 @@ _OPS = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">
 _PY_OPS = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 _INF = np.iinfo(np.int64).max
+# What a literal of the wrong enumeration form becomes: a value no stored text equals.
+_NO_MATCH = "\x00"
 
 
 def negate(node):
@@ -68,8 +70,12 @@ def like_regex(pattern: str, case_insensitive: bool) -> re.Pattern:
 
 
 class Evaluator:
-    def __init__(self, table: Table, clock: LocalTime, case_insensitive: bool = False):
+    def __init__(self, table: Table, clock: LocalTime, case_insensitive: bool = False,
+                 function: str | None = None):
+        """``function`` ("query" or "readByQuery") decides whether enumerations are matched by code or label;
+        None accepts either (admin look-ups, and the ``lenient_enum_filters`` setting)."""
         self.table = table
+        self.function = function
         self.spec = table.spec
         self.clock = clock
         self.case_insensitive = case_insensitive
@@ -112,7 +118,14 @@ class Evaluator:
 
     def text(self, field: str, literal: Literal) -> str:
         spec = self.spec.field(field)
-        return spec.codes.get(literal.text, literal.text) if spec is not None else literal.text
+        if spec is None or not spec.codes:
+            return literal.text
+        form = spec.filter_form(self.function)
+        if form == "either":
+            return spec.codes.get(literal.text, literal.text)
+        if form == "code":
+            return spec.codes.get(literal.text, _NO_MATCH)  # a label where the code is expected matches nothing
+        return literal.text
 
     # ---- evaluation -------------------------------------------------------------------------------------------
     def mask(self, node, rows: np.ndarray) -> np.ndarray:

@@ -21,9 +21,15 @@ def schema_error(detail: str) -> GatewayError:
                         "Fix the request so that it follows the documented query structure.")
 
 
-def unknown_object(name: str, known: list[str]) -> GatewayError:
-    return GatewayError("DL02000001", f"Object definition {name} not found", "Query Failed",
-                        f"Use one of the supported objects: {', '.join(known)}.")
+def unknown_object(name: str) -> GatewayError:
+    # Recorded: errorno "Query Failed" (a phrase), empty description and correction (reference §3). ``delete``
+    # reports errorno WS instead (see functions.delete).
+    return GatewayError("Query Failed", f"Object definition {name} not found")
+
+
+def cannot_find_to_delete(object_name: str, key: str) -> GatewayError:
+    """Recorded as one error, with no "Could not delete" companion (reference §3)."""
+    return GatewayError("BL01001973", f"Cannot find {object_name.lower()} with key '{key}' to delete.")
 
 
 def unknown_field(object_name: str, field_name: str) -> GatewayError:

@@ -26,8 +26,19 @@ class FieldSpec:
     writable: bool = True
     max_length: int | None = None
     choices: tuple[str, ...] = ()
-    # Codes the legacy query language accepts in place of labels (e.g. VENDOR STATUS 'T' = 'active').
+    # The stored value is the label; ``codes`` maps the database codes to labels (VENDOR STATUS 'T' = 'active').
     codes: dict[str, str] = field(default_factory=dict)
+    # The functions whose filters take the code; the others take the label. readByQuery's SQL-like string
+    # uses the database codes (VENDOR STATUS = 'T', APBILL STATE = 'A'); AUDITHISTORY is the other way round:
+    # `query` takes the codes A M C D W T U, readByQuery the words (reference §3, §6).
+    code_in: tuple[str, ...] = ("readByQuery",)
+    in_star: bool = True  # False: returned only when asked for by name, not for `*`
+
+    def filter_form(self, function: str | None) -> str:
+        """'code', 'label', or 'either' (admin look-ups and the lenient_enum_filters setting)."""
+        if not self.codes or function is None:
+            return "either"
+        return "code" if function in self.code_in else "label"
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,11 @@ class ObjectSpec:
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @property
+    def star_fields(self) -> list[str]:
+        """What `*` (or no field list) returns."""
+        return [f.name for f in self.fields if f.in_star]
+
     def field(self, name: str) -> FieldSpec | None:
         return self.by_name.get(name)  # type: ignore[attr-defined]
 
@@ -61,6 +77,11 @@ def _ro(name: str, kind: str = "text", **kw) -> FieldSpec:
 _ACTIVE = {"T": "active", "F": "inactive"}
 _BOOL_CODES = {"T": "true", "F": "false"}
 _ENTITY_FIELDS = (_ro("MEGAENTITYKEY", "int"), _ro("MEGAENTITYID"), _ro("MEGAENTITYNAME"))
+
+# AUDITHISTORY ACCESSMODE: the documented codes (query) and words (readByQuery). The store holds the word.
+AUDIT_MODES = {"A": "Access", "M": "Modify", "C": "Create", "D": "Delete", "W": "Workflow", "T": "Activity",
+               "U": "User Action"}
+AUDIT_CREATE, AUDIT_MODIFY, AUDIT_DELETE = AUDIT_MODES["C"], AUDIT_MODES["M"], AUDIT_MODES["D"]
 
 BILL_STATES = ("Draft", "Submitted", "Posted", "Partially Paid", "Paid")
 # RAWSTATE codes. Draft/Submitted/Posted follow the documented codes (D, S, A); the codes for the paid states
@@ -113,6 +134,11 @@ VENDOR = ObjectSpec("VENDOR", "Accounts Payable", "Vendor", (
     _f("APACCOUNT"),
     _ro("APACCOUNTTITLE"),
     _f(_CONTACT + "CONTACTNAME"),
+    _ro("PAYTOCONTACT.CONTACTNAME"),
+    _ro("RETURNTOCONTACT.CONTACTNAME"),
+    # What the vendor's bills still owe, computed when read (the documented query example selects it);
+    # filters and orderby on it are not supported, and `*` leaves it out.
+    _ro("TOTALDUE", "amount", in_star=False),
     _f(_CONTACT + "PRINTAS"),
     _f(_CONTACT + "COMPANYNAME"),
     _f(_CONTACT + "FIRSTNAME"),
@@ -136,43 +162,84 @@ VENDOR = ObjectSpec("VENDOR", "Accounts Payable", "Vendor", (
     *_ENTITY_FIELDS,
 ), id_field="VENDORID")
 
+# The fields and order of the recorded readByQuery `*` row of an AP bill (reference §4, 76 fields).
 APBILL = ObjectSpec("APBILL", "Accounts Payable", "Bill", (
     _ro("RECORDNO", "int"),
     _ro("RECORDTYPE"),
     _f("RECORDID", max_length=45),
+    _ro("FINANCIALENTITY"),
     _ro("STATE", "enum", choices=BILL_STATES, codes=BILL_STATE_CODES),
     _ro("RAWSTATE"),
     _f("VENDORID"),
     _ro("VENDORNAME"),
+    _ro("FORM1099TYPE"),
+    _ro("FORM1099BOX"),
+    _ro("VENDTYPE1099TYPE"),
+    _ro("TRX_ENTITYDUE", "amount"),
     _f("DOCNUMBER", max_length=45),
     _f("DESCRIPTION", max_length=1000),
+    _ro("DESCRIPTION2"),
     _f("TERMNAME"),
+    _ro("TERMKEY"),
+    _ro("TERMVALUE"),
     _f("WHENCREATED", "date"),
     _f("WHENPOSTED", "date"),
+    _ro("WHENDISCOUNT", "date"),
     _f("WHENDUE", "date"),
     _ro("WHENPAID", "date"),
     _f("RECPAYMENTDATE", "date"),
     _f("PAYMENTPRIORITY", "enum", choices=("urgent", "high", "normal", "low")),
-    _ro("DUE_IN_DAYS", "int"),
-    _ro("TOTALSELECTED", "amount"),
-    _ro("PRBATCH"),
-    _ro("RECORD_URL"),
     _ro("ONHOLD", "bool", codes=_BOOL_CODES),
     _f("BASECURR", max_length=3),
     _f("CURRENCY", max_length=3),
+    _ro("EXCH_RATE_DATE", "date"),
+    _ro("EXCH_RATE_TYPE_ID"),
+    _ro("EXCHANGE_RATE"),
     _ro("TOTALENTERED", "amount"),
+    _ro("TOTALSELECTED", "amount"),
     _ro("TOTALPAID", "amount"),
     _ro("TOTALDUE", "amount"),
     _ro("TRX_TOTALENTERED", "amount"),
+    _ro("TRX_TOTALSELECTED", "amount"),
     _ro("TRX_TOTALPAID", "amount"),
     _ro("TRX_TOTALDUE", "amount"),
+    _ro("BILLTOPAYTOCONTACTNAME"),
+    _ro("SHIPTORETURNTOCONTACTNAME"),
+    _ro("BILLTOPAYTOKEY"),
+    _ro("SHIPTORETURNTOKEY"),
+    _ro("PRBATCH"),
+    _ro("PRBATCHKEY"),
     _ro("MODULEKEY"),
+    _ro("SCHOPKEY"),
     _ro("SYSTEMGENERATED"),
     _ro("AUWHENCREATED", "timestamp"),
     _ro("WHENMODIFIED", "timestamp"),
     _ro("CREATEDBY"),
     _ro("MODIFIEDBY"),
+    _ro("DUE_IN_DAYS", "int"),
+    _ro("PAYTO.TAXGROUP.NAME"),
+    _ro("PAYTO.TAXGROUP.RECORDNO"),
+    _ro("PAYTO.TAXID"),
+    _ro("INCLUSIVETAX"),
+    _ro("TAXSOLUTIONKEY"),
+    _ro("TAXSOLUTIONID"),
+    _ro("SHOWMULTILINETAX"),
+    _ro("TAXMETHOD"),
+    _ro("RETAINAGEPERCENTAGE"),
+    _ro("TRX_TOTALRETAINED", "amount"),
+    _ro("TRX_TOTALRELEASED", "amount"),
+    _ro("TOTALRETAINED", "amount"),
+    _ro("SUPDOCID"),
     *_ENTITY_FIELDS,
+    _ro("VENDOR_NOTES"),
+    _ro("VOUCHER_NUMBER"),
+    _ro("EXCHRATEDATE", "date"),
+    _ro("EXCHRATETYPE"),
+    _ro("EXCHRATE"),
+    _ro("PAYTOCONTACTNAME"),
+    _ro("RETURNTOCONTACTNAME"),
+    # Listed by the schema mirrors and selected by public clients, but absent from the recorded `*` row.
+    _ro("RECORD_URL", in_star=False),
 ))
 
 APBILLITEM = ObjectSpec("APBILLITEM", "Accounts Payable", "Bill Detail", (
@@ -211,8 +278,8 @@ AUDITHISTORY = ObjectSpec("AUDITHISTORY", "Company", "Audit History", (
     _ro("OBJECTTYPE"),
     _ro("OBJECTKEY"),
     _ro("OBJECTDESC"),
-    _ro("ACCESSMODE", "enum", choices=("Created", "Modified", "Deleted"),
-        codes={"C": "Created", "M": "Modified", "D": "Deleted"}),
+    _ro("ID"),  # the row's own key, what public clients key and page the trail by
+    _ro("ACCESSMODE", "enum", choices=tuple(AUDIT_MODES.values()), codes=AUDIT_MODES, code_in=("query",)),
     _ro("ACCESSTIME", "timestamp"),
     _ro("USERID"),
     _ro("SOURCE"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from intacct_emulator.data.columns import LocalTime, NumberColumn, TextColumn
+from intacct_emulator.data.columns import NULL, LocalTime, NumberColumn, TextColumn, format_cents
 from intacct_emulator.data.evaluate import Evaluator
 from intacct_emulator.data.messages import unknown_field, unknown_object
 from intacct_emulator.data.query import And, Compare, Literal, fields_of
@@ -38,7 +38,7 @@ class Store:
     def table(self, object_name: str) -> Table:
         table = self.tables.get((object_name or "").strip().upper())
         if table is None:
-            raise unknown_object(object_name, sorted(self.tables))
+            raise unknown_object(object_name)
         return table
 
     def module_of(self, object_name: str) -> str:
@@ -50,10 +50,10 @@ class Store:
     @staticmethod
     def resolve_fields(spec: ObjectSpec, fields: list[str] | None) -> list[str]:
         if fields is None:
-            return spec.field_names
+            return spec.star_fields
         names = [f.strip().upper() for f in fields if f and f.strip()]
         if not names or names == ["*"]:
-            return spec.field_names
+            return spec.star_fields
         for name in names:
             if spec.field(name) is None:
                 raise unknown_field(spec.name, name)
@@ -73,8 +73,9 @@ class Store:
         return bool(self.scope_mask(table, np.array([row]), scope)[0])
 
     # ---- reads ---------------------------------------------------------------------------------------------------
-    def _matching_rows(self, table: Table, where, scope: Scope, order_by, case_insensitive: bool) -> np.ndarray:
-        evaluator = Evaluator(table, self.local, case_insensitive)
+    def _matching_rows(self, table: Table, where, scope: Scope, order_by, case_insensitive: bool,
+                       function: str | None = None) -> np.ndarray:
+        evaluator = Evaluator(table, self.local, case_insensitive, function)
         for name in fields_of(where):
             evaluator.check_field(name)
         order = tuple((name.strip().upper(), bool(desc)) for name, desc in (order_by or ()))
@@ -102,21 +103,35 @@ class Store:
         return candidates
 
     def format_rows(self, table: Table, rows: np.ndarray, fields: list[str]) -> list[dict[str, str]]:
-        columns = [table.columns[name].format(rows, self.local) for name in fields]
+        columns = [self._vendor_total_due(table, rows) if table.spec.name == "VENDOR" and name == "TOTALDUE"
+                   else table.columns[name].format(rows, self.local) for name in fields]
         return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    def _vendor_total_due(self, table: Table, rows: np.ndarray) -> list[str]:
+        """VENDOR.TOTALDUE: the sum of TOTALDUE over the vendor's live bills."""
+        bills = self.tables["APBILL"]
+        due = bills.columns["TOTALDUE"].data[: bills.n]  # type: ignore[union-attr]
+        vendor_codes = bills.columns["VENDORID"].codes[: bills.n]  # type: ignore[union-attr]
+        counted = bills.alive[: bills.n] & (due != NULL)
+        totals = np.bincount(vendor_codes[counted], weights=due[counted],
+                             minlength=len(bills.columns["VENDORID"].values))  # type: ignore[union-attr]
+        lookup = bills.columns["VENDORID"].lookup  # type: ignore[union-attr]
+        ids = table.columns["VENDORID"].format(rows, self.local)
+        return [format_cents(int(totals[lookup[vid]])) if vid in lookup else "0" for vid in ids]
 
     def query(self, object_name: str, *, fields: list[str] | None = None, where=None,
               order_by: list[tuple[str, bool]] | None = None, scope: Scope = ADMIN_SCOPE, offset: int = 0,
-              limit: int = 100, case_insensitive: bool = False) -> QueryResult:
+              limit: int = 100, case_insensitive: bool = False, function: str | None = None) -> QueryResult:
+        """``function`` is the gateway function whose enumeration forms the filter uses (None: either)."""
         table = self.table(object_name)
         names = self.resolve_fields(table.spec, fields)
-        rows = self._matching_rows(table, where, scope, order_by, case_insensitive)
+        rows = self._matching_rows(table, where, scope, order_by, case_insensitive, function)
         page = rows[max(offset, 0): max(offset, 0) + max(limit, 0)]
         return QueryResult(total=len(rows), rows=self.format_rows(table, page, names))
 
-    def matching_keys(self, object_name: str, where, scope: Scope) -> list[int]:
+    def matching_keys(self, object_name: str, where, scope: Scope, function: str | None = None) -> list[int]:
         table = self.table(object_name)
-        rows = self._matching_rows(table, where, scope, None, False)
+        rows = self._matching_rows(table, where, scope, None, False, function)
         return table.recordnos()[rows].tolist()
 
     def rows(self, object_name: str, keys: list[int], fields: list[str] | None) -> list[dict[str, str]]:

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+# The record number of the company administrator who works in the UI (the "Admin" of UI changes).
+ADMIN_RECORDNO = "1"
+
 MODULES = ("Company", "General Ledger", "Accounts Payable", "Accounts Receivable")
 
 
@@ -59,6 +62,7 @@ class User:
     password: str = field(repr=False)
     role: str
     web_services_only: bool = True
+    recordno: int = 0  # CREATEDBY/MODIFIEDBY hold this number, not the login ID (reference §4)
 
 
 @dataclass

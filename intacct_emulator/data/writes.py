@@ -14,8 +14,8 @@ import numpy as np
 
 from intacct_emulator.data import messages as msg
 from intacct_emulator.data.columns import date_to_day, format_cents, parse_amount, parse_us_date
-from intacct_emulator.data.schema import OBJECTS, ObjectSpec
-from intacct_emulator.data.world import Scope
+from intacct_emulator.data.schema import AUDIT_CREATE, AUDIT_DELETE, AUDIT_MODIFY, OBJECTS, ObjectSpec
+from intacct_emulator.data.world import ADMIN_RECORDNO, Scope
 from intacct_emulator.errors import ErrorDetail, GatewayError
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class Writer:
         audit = self.store.tables["AUDITHISTORY"]
         description = row_values.get(spec.id_field or "") or row_values.get("RECORDID") or ""
         audit.append({
-            "RECORDNO": audit.next_recordno(), "OBJECTTYPE": spec.name.lower(),
+            "RECORDNO": audit.next_recordno(), "ID": str(audit.next_recordno()), "OBJECTTYPE": spec.name.lower(),
             "OBJECTKEY": str(row_values["RECORDNO"]), "OBJECTDESC": str(description), "ACCESSMODE": mode,
             "ACCESSTIME": self._now(), "USERID": user, "SOURCE": source,
             "MEGAENTITYKEY": row_values.get("MEGAENTITYKEY"), "MEGAENTITYID": row_values.get("MEGAENTITYID", ""),
@@ -172,6 +172,9 @@ class Writer:
         for name, text in fields.items():
             field = spec.field(name)
             if name in allow:
+                continue
+            if field is None and text == "" and any(f.startswith(name + ".") for f in spec.field_names):
+                # An empty group such as <DISPLAYCONTACT/> (Sage's SDKs always send one) changes nothing.
                 continue
             if field is None:
                 problems.append(msg.unknown_write_field(spec.name, name))
@@ -235,9 +238,12 @@ class Writer:
     def _stamp(self, values: dict[str, object], user: str, created: bool) -> None:
         now = self._now()
         values["WHENMODIFIED"] = now
-        values["MODIFIEDBY"] = user
+        # CREATEDBY/MODIFIEDBY hold the user's record number, not the login ID (reference §4).
+        found = self.store.company.users.get(user)
+        number = str(found.recordno) if found is not None and found.recordno else ADMIN_RECORDNO
+        values["MODIFIEDBY"] = number
         if created:
-            values["CREATEDBY"] = user
+            values["CREATEDBY"] = number
 
     # ---- create -------------------------------------------------------------------------------------------------
     def _create(self, spec: ObjectSpec, fields: dict[str, str], lines, scope: Scope, user: str,
@@ -255,7 +261,7 @@ class Writer:
         self._stamp(values, user, created=True)
         self._apply_defaults(spec, values)
         table.append(values)
-        self._audit(spec, values, "Created", user, source)
+        self._audit(spec, values, AUDIT_CREATE, user, source)
         return self._key_of(spec, values)
 
     @staticmethod
@@ -273,6 +279,14 @@ class Writer:
             for contact_field in ("DISPLAYCONTACT.CONTACTNAME", "DISPLAYCONTACT.PRINTAS", "DISPLAYCONTACT.COMPANYNAME"):
                 if not values.get(contact_field):
                     values[contact_field] = values["NAME"]
+            Writer._mirror_contact_name(values)
+
+    @staticmethod
+    def _mirror_contact_name(values: dict[str, object]) -> None:
+        """The pay-to and return-to contacts default to the vendor's display contact."""
+        if values.get("DISPLAYCONTACT.CONTACTNAME"):
+            values["PAYTOCONTACT.CONTACTNAME"] = values["DISPLAYCONTACT.CONTACTNAME"]
+            values["RETURNTOCONTACT.CONTACTNAME"] = values["DISPLAYCONTACT.CONTACTNAME"]
 
     def _check_master(self, spec: ObjectSpec, table: Table, values: dict[str, object], current_row: int | None) -> None:
         """Required fields and the unique business key of GLACCOUNT / VENDOR."""
@@ -423,7 +437,7 @@ class Writer:
             raise Rejected(*problems)
         now = self._now()
         values["RECORDNO"] = table.next_recordno()
-        values.update({"RECORDTYPE": "apbill", "MODULEKEY": "3.AP", "SYSTEMGENERATED": "F", "ONHOLD": "false",
+        values.update({"RECORDTYPE": "pi", "MODULEKEY": "3.AP", "SYSTEMGENERATED": "F", "ONHOLD": "false",
                        "AUWHENCREATED": now, "TRX_TOTALPAID": 0})
         if not draft and values.get("WHENPOSTED") is None:
             values["WHENPOSTED"] = values["WHENCREATED"]
@@ -431,7 +445,7 @@ class Writer:
         self._write_lines(values, line_values)
         self._bill_state(values, draft)
         table.append(values)
-        self._audit(spec, values, "Created", user, source)
+        self._audit(spec, values, AUDIT_CREATE, user, source)
         return {"RECORDNO": str(values["RECORDNO"])}
 
     def _write_lines(self, bill: dict[str, object], lines: list[dict[str, object]]) -> None:
@@ -476,13 +490,15 @@ class Writer:
         values = self._convert(spec, fields)
         self._check_master(spec, table, values, current_row=row)
         old_name = table.get(row, "NAME") if spec.name == "VENDOR" else None
+        if spec.name == "VENDOR":
+            self._mirror_contact_name(values)
         self._stamp(values, user, created=False)
         for name, value in values.items():
             table.set(row, name, value)
         if spec.name == "VENDOR" and values.get("NAME") and values["NAME"] != old_name:
             self._rename_vendor_on_bills(str(table.get(row, "VENDORID")), str(values["NAME"]))
         record = table.record(row)
-        self._audit(spec, record, "Modified", user, source)
+        self._audit(spec, record, AUDIT_MODIFY, user, source)
         return self._key_of(spec, record)
 
     def _rename_vendor_on_bills(self, vendor_id: str, name: str) -> None:
@@ -534,7 +550,7 @@ class Writer:
         for name, value in merged.items():
             if value != current.get(name):
                 table.set(row, name, value)
-        self._audit(spec, merged, "Modified", user, source)
+        self._audit(spec, merged, AUDIT_MODIFY, user, source)
         return {"RECORDNO": str(current["RECORDNO"])}
 
     def _record_payment(self, recordno: int, payment: dict[str, str]) -> None:
@@ -569,12 +585,16 @@ class Writer:
         for name, value in values.items():
             if value != current.get(name):
                 table.set(row, name, value)
-        self._audit(OBJECTS["APBILL"], values, "Modified", "Admin", "ui")
+        self._audit(OBJECTS["APBILL"], values, AUDIT_MODIFY, "Admin", "ui")
 
     # ---- delete ---------------------------------------------------------------------------------------------------
     def _delete(self, spec: ObjectSpec, key: str, scope: Scope, user: str, source: str) -> dict[str, str]:
         table = self.store.tables[spec.name]
-        row = self._live_row(table, str(key).strip(), scope)
+        key = str(key).strip()
+        found = table.row_of(int(key)) if key.isdigit() else None
+        if found is None or not self.store.visible(table, found, scope):
+            raise msg.cannot_find_to_delete(spec.name, key)
+        row = found
         record = table.record(row)
         if spec.name == "APBILL":
             if record["STATE"] in LOCKED_STATES:
@@ -593,7 +613,7 @@ class Writer:
                                           "cannot be deleted.", "Make the account inactive instead."))
         table.kill(row)
         record["WHENMODIFIED"] = self._now()
-        self._audit(spec, record, "Deleted", user, source)
+        self._audit(spec, record, AUDIT_DELETE, user, source)
         return {"RECORDNO": str(record["RECORDNO"])}
 
     def _referenced(self, object_name: str, column_name: str, value: object) -> bool:

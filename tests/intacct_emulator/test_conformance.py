@@ -243,7 +243,7 @@ def test_control_failure_has_errormessage_under_response_and_no_operation(gw):
     answer = gw.post(b"<request><control><senderid>x</senderid>")
     root = answer.root
     assert tags(root) == ["control", "errormessage"]
-    assert tags(root.find("control")) == ["status", "senderid", "controlid"]
+    assert tags(root.find("control")) == ["status", "senderid", "controlid", "uniqueid", "dtdversion"]
     assert root.findtext("control/status") == "failure"
     error = error_block(root)[0]
     assert error["errorno"] == "XL03000003"

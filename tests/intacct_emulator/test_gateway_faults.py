@@ -147,7 +147,8 @@ def test_result_set_expires_after_its_ttl(gw, emu):
     emu.admin.advance_clock(61)
     expired = gw.call(f"<readMore><resultId>{result_id}</resultId></readMore>").result()
     assert expired.findtext("status") == "failure"
-    assert f"'{result_id}' does not exist or has expired" in error_block(expired)[0]["description2"]
+    assert error_block(expired)[0]["errorno"] == "readMore failed"
+    assert f"invalid or expired resultId: {result_id}" in error_block(expired)[0]["description2"]
 
 
 def test_result_set_expiry_fault(gw, emu):

@@ -126,9 +126,7 @@ def test_sender_not_authorized_for_the_company_gets_the_documented_texts(gw):
     ]
 
 
-@pytest.mark.parametrize(
-    "login", [login_xml(password="wrong"), login_xml(user="Nobody"), login_xml(company="NOPE")]
-)
+@pytest.mark.parametrize("login", [login_xml(password="wrong"), login_xml(user="Nobody")])
 def test_bad_user_credentials_sign_in_incorrect(gw, login):
     answer = gw.call(VENDORS_BY_QUERY, auth=login)
     assert answer.status == 200

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import httpx
 
 from . import filters as F
+from .audit import AuditTrail, deleted_since
 from .credentials import Credentials
 from .errors import ConfigurationError, ErrorContext
 from .reading import Page, Reader
@@ -93,6 +94,12 @@ class IntacctClient:
     def iter_audit_events(self, object: str, since: datetime, modes: Sequence[str] = ("Deleted",)
                           ) -> Iterator[dict]:
         return self._reader.iter_audit_events(object, since, modes)
+
+    def deleted_from_audit_trail(self, object: str, since: datetime) -> AuditTrail:
+        """Records of ``object`` deleted since ``since``, from the audit trail. Never raises for the trail's
+        known failure modes (no permission, pages failing): the result then says it is unavailable, and
+        the caller relies on its key reconciliation."""
+        return deleted_since(object, lambda: self.iter_audit_events(object, since, ("D",)))
 
     # -- writing -----------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from lxml import etree
 
 from . import filters as F
+from .audit import AuditReader
 from .errors import ValidationError, classify
 from .fields import ObjectSpec, spec_for
 from .session import SessionManager
@@ -219,12 +220,8 @@ class Reader:
 
     def iter_audit_events(self, object_name: str, since: datetime, modes: Sequence[str] = ("Deleted",)
                           ) -> Iterator[dict]:
-        spec = spec_for("AUDITHISTORY")
-        select = _unique([*spec.default_fields, RECORDNO])
-        where = F.and_(F.eq("OBJECTTYPE", object_name.lower()), F.in_("ACCESSMODE", list(modes)),
-                       F.gte("ACCESSTIME", since))
-        for rows in self._keyset(spec, select, where, ("ACCESSTIME", RECORDNO)):
-            yield from rows
+        # Modes may be codes or words; the query sends the documented codes (see audit.py).
+        return AuditReader(self).iter_events(object_name, since, modes)
 
 
 def _after(keys: Sequence[str], values: Sequence[object]) -> F.Filter:

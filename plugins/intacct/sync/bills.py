@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from sqlalchemy import bindparam, delete, select, update
 
-from intacct.client import WriteRequest, errors, filters
+from intacct.client import WriteRequest, filters
 from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
 from intacct.sync.mapping import (
     BILL_FIELDS,
@@ -294,16 +294,9 @@ class BillSync(ObjectSync):
     # Deletes --------------------------------------------------------------------------------------
 
     def void_deleted_from_audit_trail(self, since) -> None:
-        try:
-            events = list(self.ctx.client.iter_audit_events("APBILL", since, modes=("Deleted",)))
-        except errors.PermissionDenied:
-            return  # the role cannot read the audit trail: the periodic reconciliation finds deletes
-        record_nos = set()
-        for event in events:
-            key = event.get("OBJECTKEY")
-            if key is not None and str(key).strip().isdigit():
-                record_nos.add(int(str(key).strip()))
-        self._void(record_nos, "deleted in Intacct (audit trail)")
+        # When the trail is unavailable (logged by the client) the periodic key reconciliation finds deletes.
+        trail = self.ctx.client.deleted_from_audit_trail("APBILL", since)
+        self._void(trail.record_nos, "deleted in Intacct (audit trail)")
 
     def reconcile_deletes(self) -> None:
         ctx = self.ctx

@@ -1,0 +1,60 @@
+"""A bill deleted in Intacct: found through the audit trail on the next incremental run, or, when the audit
+trail fails, by the key reconciliation, with the failure logged and the run still succeeding."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sync_testkit import linked_vendor, new_bc_bill, one, outcomes
+
+from intacct.sync import RunOptions
+
+pytestmark = pytest.mark.integration
+BILLS = RunOptions(objects=("bills",))
+
+
+def _deleted_in_intacct(warehouse, make_engine, emulator, bill_id: str):
+    engine = make_engine(warehouse)
+    engine.run("scheduled")  # the first run also reconciles keys; the next ones are incremental
+    vendor, _ = linked_vendor(warehouse, emulator)
+    new_bc_bill(warehouse, bill_id, vendor["vendor_id"], [("6500", "3.00")])
+    engine.run("scheduled", BILLS)
+    bill = one(warehouse, "bc_bills", bill_id=bill_id)
+    emulator.admin.ui_delete("DEMO", "APBILL", bill["intacct_record_no"])
+    return engine
+
+
+def test_a_bill_deleted_in_intacct_is_voided_by_the_next_incremental_run(warehouse, make_engine, emulator,
+                                                                        monkeypatch):
+    engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-audit")
+    listed = []
+    real_listing = engine.client.list_record_numbers
+    monkeypatch.setattr(engine.client, "list_record_numbers",
+                        lambda *a, **k: listed.append(a) or real_listing(*a, **k))
+    summary = engine.run("scheduled", BILLS)
+    assert one(warehouse, "bc_bills", bill_id="B-audit")["status"] == "void"
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="B-audit")
+    assert logged["action"] == "deactivated" and "audit trail" in logged["reason"]
+    assert listed == []  # not the daily key reconciliation
+
+
+@pytest.mark.parametrize("failure", ["pages_fail", "no_permission"])
+def test_when_the_audit_trail_fails_the_run_logs_it_and_the_reconciliation_voids(warehouse, make_engine, emulator,
+                                                                                 caplog, failure):
+    engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-noaudit")
+    if failure == "pages_fail":
+        emulator.admin.set_faults(audit_page_error_rate=1.0)
+    else:
+        emulator.world.companies["DEMO"].roles[
+            emulator.world.companies["DEMO"].users["Paymentus-Web"].role].modules.discard("Company")
+    with caplog.at_level(logging.WARNING, logger="intacct.client"):
+        summary = engine.run("scheduled", BILLS)
+    assert summary.status != "failed"
+    assert one(warehouse, "bc_bills", bill_id="B-noaudit")["status"] == "ready_to_pay"  # not noticed yet
+    assert any("Audit trail unavailable for APBILL" in r.getMessage() for r in caplog.records)
+
+    summary = engine.run("sync_now", RunOptions(full_refresh=True, objects=("bills",)))
+    assert one(warehouse, "bc_bills", bill_id="B-noaudit")["status"] == "void"
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="B-noaudit")
+    assert "no longer exists in Intacct" in logged["reason"]
