@@ -25,6 +25,7 @@ from airflow.sdk.log import mask_secret
 from intacct.client.credentials import DEFAULT_ENDPOINT, Credentials, is_loopback
 from intacct.client.errors import ConfigurationError, Maintenance, RateLimited, TransportError
 from intacct.client.settings import ClientSettings
+from intacct.setup_steps import WHERE_COMPANY_ID_IS, WHERE_SENDER_IS_AUTHORIZED, WHERE_USER_IS
 
 if TYPE_CHECKING:
     import httpx
@@ -36,21 +37,10 @@ GATEWAY_PATH = urlsplit(DEFAULT_ENDPOINT).path
 
 # Where each required value lives in the connection and where the user finds it in Sage Intacct.
 REQUIRED_FIELDS: dict[str, tuple[str, str]] = {
-    "company_id": (
-        "extra 'company_id'",
-        "the Company ID shown in Sage Intacct under Company > Company Info > ID",
-    ),
-    "user_id": (
-        "the connection's login",
-        "the User ID of the Web Services user (Company > Admin > Users, roles & groups > Web Services users),"
-        " e.g. Paymentus-Web",
-    ),
+    "company_id": ("extra 'company_id'", WHERE_COMPANY_ID_IS),
+    "user_id": ("the connection's login", WHERE_USER_IS),
     "user_password": ("the connection's password", "the password of that Web Services user"),
-    "sender_id": (
-        "extra 'sender_id'",
-        "the Web Services sender ID authorized under Company > Setup > Configuration > Company > Security >"
-        " Web Services authorizations",
-    ),
+    "sender_id": ("extra 'sender_id'", WHERE_SENDER_IS_AUTHORIZED),
     "sender_password": ("extra 'sender_password'", "the password issued with that sender ID"),
 }
 INTEGER_SETTINGS = ("page_size", "write_batch_size", "max_concurrency")

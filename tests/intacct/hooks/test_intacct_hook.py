@@ -137,7 +137,7 @@ def test_role_without_accounts_payable_says_which_subscriptions_are_needed(intac
     ok, message = IntacctHook(conn_id, transport=emulator.transport()).test_connection()
     assert not ok
     assert "OK read GLACCOUNT" in message and "FAILED read VENDOR" in message
-    assert "Company, General Ledger, Accounts Payable and Accounts Receivable" in message
+    assert "Company, General Ledger, Accounts Payable, and Accounts Receivable" in message  # the guide's words
 
 
 @pytest.mark.integration
