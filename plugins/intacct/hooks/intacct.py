@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -45,6 +45,11 @@ REQUIRED_FIELDS: dict[str, tuple[str, str]] = {
 }
 INTEGER_SETTINGS = ("page_size", "write_batch_size", "max_concurrency")
 SECONDS_SETTINGS = ("timeout_seconds", "retry_max_seconds")
+# The connection test (Test button, `airflow connections test`) must answer within 15 s, even for a host that
+# never answers: short timeouts and a small retry budget, for the test only. Worst case per request: a
+# try started just before the budget ends, plus its timeout; two requests (sign-in, the probes) stay < 15 s.
+TEST_TIMEOUT_SECONDS = 4.0
+TEST_RETRY_MAX_SECONDS = 2.0
 # Failures that may pass on their own: a task retry is worth it. Everything else needs a person.
 TRANSIENT_ERRORS = (TransportError, Maintenance, RateLimited)
 
@@ -222,15 +227,29 @@ class IntacctHook(BaseHook):
         return self.client.check_setup()
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Test button: one message saying what works and exactly what to fix."""
+        """The Test button: one message saying what works and exactly what to fix, within 15 seconds.
+
+        It uses its own client with short timeouts and few retries (the sync keeps its patient ones)."""
+        from intacct.client import IntacctClient
+
         try:
             config = self.config
         except IntacctConnectionError as exc:
             return False, str(exc)
+        settings = replace(
+            config.settings,
+            timeout_seconds=min(config.settings.timeout_seconds, TEST_TIMEOUT_SECONDS),
+            retry_max_seconds=min(config.settings.retry_max_seconds, TEST_RETRY_MAX_SECONDS),
+        )
+        client = None
         try:
-            report = self.check_setup()
+            client = IntacctClient(config.credentials, settings, transport=self.transport)
+            report = client.check_setup()
         except Exception as exc:  # the Test button must answer, whatever went wrong
             return False, _describe_failure(exc, config)
+        finally:
+            if client is not None:
+                client.close()
         return bool(report.ok), str(report.message)
 
 
@@ -245,4 +264,4 @@ def _describe_failure(exc: Exception, config: IntacctConnectionConfig) -> str:
     for secret in config.credentials.secrets():
         if secret:
             text = text.replace(secret, "***")
-    return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__} testing {config.credentials.endpoint}: {text}"
