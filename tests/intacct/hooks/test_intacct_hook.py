@@ -180,11 +180,11 @@ def test_reading_the_connection_leaves_masking_to_airflow(intacct_connection, mo
 
     monkeypatch.setattr(airflow.sdk.log, "mask_secret", recording)
     conn_id = intacct_connection(password="user-secret-for-masking",
-                                 extra_overrides={"sender_password": "sender-secret-for-masking-2"})
+                                 extra_overrides={"sender_password": "other-sender-pw-for-masking"})
     _ = IntacctHook(conn_id).config
     assert callers, "Airflow masks the connection when it is read"
     assert not [c for c in callers if c.startswith(plugins)], callers
     import intacct.hooks.intacct as hook_module
 
     assert not hasattr(hook_module, "mask_secret"), "a module-level import would bypass the recording above"
-    assert redact("user-secret-for-masking / sender-secret-for-masking-2") == "*** / ***"
+    assert redact("user-secret-for-masking / other-sender-pw-for-masking") == "*** / ***"
