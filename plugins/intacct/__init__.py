@@ -12,22 +12,24 @@ __version__ = "0.1.0"
 
 HOOK_CLASS = "intacct.hooks.intacct.IntacctHook"
 
+from intacct import setup_steps as _guide  # noqa: E402  (plain data: the guide's menu paths)
+
 # Extra fields of an ``intacct`` connection. Login holds the User ID, password the Web Services user's
 # password and host the gateway endpoint; everything else lives in the connection's extra.
 CONNECTION_FIELDS: dict[str, dict] = {
     "company_id": {
         "label": "Company ID",
-        "description": "Sage Intacct: Company > Company Info > ID",
+        "description": f"Sage Intacct: {_guide.COMPANY_ID}",
         "schema": {"type": ["string", "null"]},
     },
     "entity_id": {
         "label": "Entity ID",
-        "description": "Sage Intacct: Company > Entities > Entity ID. Leave empty for a single-entity company.",
+        "description": f"{_guide.WHERE_ENTITY_ID_IS}. Leave empty for a single-entity company.",
         "schema": {"type": ["string", "null"]},
     },
     "sender_id": {
         "label": "Sender ID",
-        "description": "The Web Services sender ID authorized under Company > Setup > Company > Security",
+        "description": f"Sage Intacct: {_guide.WHERE_SENDER_IS_AUTHORIZED}",
         "schema": {"type": ["string", "null"]},
     },
     "sender_password": {

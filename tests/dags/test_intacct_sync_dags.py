@@ -40,16 +40,21 @@ def test_shipped_configuration_loads_without_import_errors(shipped_bag):
     assert sorted(shipped_bag.dag_ids) == ["intacct_sync_ca01", "intacct_sync_us01"]
 
 
-def test_task_order_is_preflight_accounts_vendors_bills_report(shipped_bag):
+def test_task_order_is_preflight_accounts_vendors_bills_rejections_report(shipped_bag):
     dag = shipped_bag.dags["intacct_sync_us01"]
     downstream = {task.task_id: sorted(task.downstream_task_ids) for task in dag.tasks}
     assert downstream == {
         "preflight": ["sync_accounts"],
         "sync_accounts": ["sync_vendors"],
         "sync_vendors": ["sync_bills"],
-        "sync_bills": ["report"],
+        "sync_bills": ["rejections"],
+        "rejections": ["report"],
         "report": [],
     }
+    # The report is the only leaf, so it alone decides the DAG run's state: a failed "rejections" box
+    # marks a partial run without failing it.
+    assert [task.task_id for task in dag.tasks if not task.downstream_task_ids] == ["report"]
+    assert dag.task_dict["rejections"].trigger_rule == "none_failed"
 
 
 def test_report_runs_whatever_happened_and_steps_follow_skipped_steps(shipped_bag):
@@ -63,14 +68,58 @@ def test_sync_now_form_offers_full_refresh_dry_run_and_objects(shipped_bag):
     params = shipped_bag.dags["intacct_sync_us01"].params
     assert params["full_refresh"] is False and params["dry_run"] is False
     assert params["objects"] == ["accounts", "vendors", "bills"]
-    schema = params.get_param("objects").schema
-    assert schema["type"] == "array" and schema["items"]["enum"] == ["accounts", "vendors", "bills"]
     from airflow.sdk.definitions.param import ParamValidationError
 
     with pytest.raises(ParamValidationError):
-        params.get_param("objects").resolve(["accounts", "payments"])
-    with pytest.raises(ParamValidationError):
         params.get_param("dry_run").resolve("yes")
+
+
+def test_objects_to_sync_is_a_multi_select_in_the_airflow_ui(shipped_bag):
+    # Airflow 3.3's trigger form (FlexibleForm) renders a multi-select for a param whose first non-null type
+    # is "array" and whose schema has a top-level "examples" (or "enum") list: its options.
+    schema = shipped_bag.dags["intacct_sync_us01"].params.get_param("objects").schema
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    assert next(t for t in types if t != "null") == "array"
+    assert schema["examples"] == ["accounts", "vendors", "bills"]
+    assert set(schema["values_display"]) == {"accounts", "vendors", "bills"}
+
+
+def test_a_typo_in_objects_passes_the_form_and_fails_the_run_with_a_clear_message(shipped_bag):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from intacct.operators.base import run_options_from_params
+
+    param = shipped_bag.dags["intacct_sync_us01"].params.get_param("objects")
+    # No raw jsonschema error at trigger time ...
+    assert param.resolve(["accounts", "payments"]) == ["accounts", "payments"]
+    # ... the run's first task refuses it, naming the value and the choices.
+    with pytest.raises(AirflowFailException) as refused:
+        run_options_from_params({"objects": ["accounts", "payments"]})
+    message = str(refused.value)
+    assert "'payments' is not an object" in message and "accounts, vendors, bills" in message
+    with pytest.raises(AirflowFailException, match="empty: choose at least one"):
+        run_options_from_params({"objects": None})  # what the form sends when every option is removed
+
+
+def test_the_schedule_carries_the_entity_timezone(shipped_bag):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    dag = shipped_bag.dags["intacct_sync_us01"]
+    assert str(dag.timetable.timezone) == "America/Los_Angeles" == str(dag.timezone)
+    assert "America/Los_Angeles" in dag.description
+    served = DagSerialization.from_dict(DagSerialization.to_dict(dag))  # what the scheduler and the UI read
+    assert str(served.timetable._timezone) == "America/Los_Angeles"
+    first = served.timetable.next_dagrun_info(last_automated_data_interval=None, restriction=_no_restriction())
+    local = first.run_after.in_timezone("America/Los_Angeles")
+    assert (local.hour, local.minute) == (0, 0), f"runs at midnight Los Angeles time, not {first.run_after}"
+
+
+def _no_restriction():
+    from datetime import UTC, datetime
+
+    from airflow.timetables.base import TimeRestriction
+
+    return TimeRestriction(earliest=datetime(2026, 1, 1, tzinfo=UTC), latest=None, catchup=False)
 
 
 def test_runs_one_at_a_time_retry_with_backoff_and_share_the_company_pool(shipped_bag):
@@ -79,7 +128,10 @@ def test_runs_one_at_a_time_retry_with_backoff_and_share_the_company_pool(shippe
     sync = us.task_dict["sync_vendors"]
     assert sync.retries == 2 and sync.retry_exponential_backoff
     assert sync.pool == ca.task_dict["sync_vendors"].pool == "intacct_intacct_demo"
-    assert str(us.schedule) == "@daily" or us.timetable.summary in ("@daily", "0 0 * * *")
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    served = DagSerialization.from_dict(DagSerialization.to_dict(us)).timetable
+    assert served.summary in ("@daily", "0 0 * * *") and served.description == "At 00:00"
     assert "Sync Now" in us.doc_md and "Intacct → BC" in us.doc_md
     assert "intacct" in us.tags and "entity:US01" in us.tags
 

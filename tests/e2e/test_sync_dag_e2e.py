@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 US = next(c for c in DEMO_COMPANIES if c.entity_id == "US01")
 ALL_DONE = {"preflight": "success", "sync_accounts": "success", "sync_vendors": "success",
-            "sync_bills": "success", "report": "success"}
+            "sync_bills": "success", "rejections": "success", "report": "success"}
+# A partial run (records rejected) is a successful DAG run with a failed "rejections" box.
+PARTIAL = {**ALL_DONE, "rejections": "failed"}
 
 
 def query(warehouse: Warehouse, sql: str, **params) -> list[dict]:
@@ -43,7 +45,7 @@ def two_way_scenario(e2e, warehouse_url: str) -> None:
     seeded = seed_bc_company(warehouse, US)
 
     first = e2e.run(warehouse_url)
-    assert (first.state, first.tasks) == ("success", ALL_DONE)
+    assert (first.state, first.tasks) == ("success", PARTIAL)  # the bad bill is rejected
 
     # BC-only vendors and ready-to-pay bills are now in Intacct, linked in BC.
     for vendor_id in seeded.new_vendor_ids:
@@ -76,7 +78,7 @@ def two_way_scenario(e2e, warehouse_url: str) -> None:
     # Edits on both sides: each flows the other way; the conflict is resolved by the policy and logged.
     edits = edit_both_sides(warehouse, emulator.admin, US)
     second = e2e.run(warehouse_url)
-    assert (second.state, second.tasks) == ("success", ALL_DONE)
+    assert (second.state, second.tasks) == ("success", PARTIAL)  # the bad bill stays rejected
     vendors = {r["vendor_id"]: r for r in query(
         warehouse, "select vendor_id, intacct_vendor_id, name, email from bc_vendors where company_id = :c",
         c=US.bc_company_id)}
@@ -125,6 +127,7 @@ def test_sync_now_dry_run_of_selected_objects_writes_nothing(e2e, sqlite_url):
     result = e2e.run(sqlite_url, conf={"dry_run": True, "objects": ["accounts", "vendors"]})
     assert result.state == "success"
     assert result.tasks["sync_bills"] == "skipped" and result.tasks["report"] == "success"
+    assert result.tasks["rejections"] == "skipped"  # a dry run shows as a skipped box
     warehouse = Warehouse.from_url(sqlite_url)
     run = latest_run(warehouse)
     assert run["status"] == "dry_run" and run["triggered_by"] == "sync_now"

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from .. import setup_steps as guide
+
 _SUPPORT_ID = re.compile(r"\[Support ID:\s*([^\]]*)\]")
 
 
@@ -144,25 +146,20 @@ class TransactionAborted(IntacctError):
     """Rolled back because another function of the same transaction failed."""
 
 
-# --- remediation texts, in the setup guide's words --------------------------------------------------------
+# --- remediation texts, in the setup guide's words (intacct.setup_steps) --------------------------------------------------------
 
 REMEDIATIONS: Mapping[str, str] = {
-    "sender_not_authorized": (
-        "In Sage Intacct: Company > Setup > Configuration > Company > Security > Web Services "
-        "authorizations: add sender ID '{sender_id}' with status Active."),
+    "sender_not_authorized": guide.AUTHORIZE_SENDER,
     "sender_credentials": (
         "Check the sender ID '{sender_id}' and the sender password: both are issued together with the "
         "Web Services sender ID and are case-sensitive."),
     "user_credentials": (
-        "Check the Company ID '{company_id}' (Company > Company Info > ID), the User ID '{user_id}' and the "
-        "Web Services user's password (In Sage Intacct: Company > Admin > Web Services users)."),
+        f"Check the Company ID '{{company_id}}' (In Sage Intacct: {guide.COMPANY_ID}), the User ID '{{user_id}}' "
+        f"and the Web Services user's password (In Sage Intacct: {guide.WEB_SERVICES_USERS})."),
     "unknown_entity": (
-        "Check the Entity ID '{entity_id}': In Sage Intacct: Company > Entities > Entity ID. Leave it empty "
-        "only for a company without entities; the user must also have access to that entity."),
-    "permission": (
-        "In Sage Intacct: Company > Admin > Roles > edit the role of user '{user_id}' (e.g. 'PAYMENTUS Web "
-        "Services') > View Subscriptions: the role of user '{user_id}' needs subscriptions to Company, "
-        "General Ledger, Accounts Payable and Accounts Receivable with their permissions."),
+        f"Check the Entity ID '{{entity_id}}': In Sage Intacct: {guide.ENTITY_ID}. Leave it empty only for a "
+        "company without entities; the user must also have access to that entity."),
+    "permission": guide.SUBSCRIBE_ROLE,
     "xml_gateway": (
         "The company is not subscribed to Web Services: In Sage Intacct: Company > Subscriptions > Web "
         "Services."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import IntacctError, classify
+from .errors import IntacctError, TransportError, classify
 from .fields import spec_for
 from .reading import RECORDNO, Reader
 from .session import SessionManager
@@ -28,12 +28,43 @@ class SetupReport:
     checks: tuple[SetupCheck, ...]
 
 
+# Statuses a real gateway answers without XML: auth and rate limits have their own messages, and 5xx is
+# the gateway (or its CDN) failing, not a wrong URL.
+_GATEWAY_STATUSES_WITHOUT_XML = frozenset({401, 408, 429})
+_ENDPOINT_FIX = ("Check the connection's Endpoint (host): leave it empty for Sage Intacct's XML gateway, "
+                 "https://api.intacct.com/ia/xml/xmlgw.phtml")
+
+
+def is_not_a_gateway(error: IntacctError) -> bool:
+    """Whether the URL answered, but not as an Intacct XML gateway does (404, 405, a redirect, HTML, non-XML)."""
+    status = error.http_status
+    if status is None or error.errors or status >= 500 or status in _GATEWAY_STATUSES_WITHOUT_XML:
+        return False
+    return status != 200 or isinstance(error, TransportError)
+
+
+def describe_unreachable(error: IntacctError, endpoint: str) -> str | None:
+    """A message naming the URL when the sign-in got no Intacct answer at all; None for any other failure."""
+    if is_not_a_gateway(error):
+        kind = ("an HTML page" if "HTML" in error.message else "an answer that is not XML" if error.http_status == 200
+                else f"HTTP {error.http_status} without Intacct XML")
+        return (f"{endpoint} answers, but it is not a Sage Intacct XML gateway: it answered {kind}. "
+                f"{_ENDPOINT_FIX}.")
+    if isinstance(error, TransportError) and error.http_status is None:
+        return (f"Cannot reach the Sage Intacct XML gateway at {endpoint}: {error.message}. Check the connection's "
+                "Endpoint (host) and that this machine can reach it (network, proxy, firewall).")
+    return None
+
+
 def check_setup(sessions: SessionManager, reader: Reader) -> SetupReport:
     creds = sessions.credentials
     where = f"company '{creds.company_id}'" + (f", entity '{creds.entity_id}'" if creds.entity_id else "")
     try:
         info = sessions.open()
     except IntacctError as exc:
+        unreachable = describe_unreachable(exc, creds.endpoint)
+        if unreachable:
+            return SetupReport(False, unreachable, (SetupCheck("reach the gateway", False, unreachable, None, exc),))
         check = SetupCheck("sign in", False, exc.message, exc.remediation, exc)
         fix = f" How to fix: {exc.remediation}" if exc.remediation else ""
         message = f"Cannot sign in to Sage Intacct ({where}) as '{creds.user_id}': {exc.message}.{fix}"

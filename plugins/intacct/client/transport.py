@@ -139,7 +139,8 @@ class GatewayTransport:
                                         http_status=status))
         if status != 200:
             return self._http_failure(status, response, headers, label, replay_safe, is_html)
-        assert response is not None
+        if response is None:  # HTTP 200 with an empty body
+            raise _Retry(TransportError(f"{label}: the answer is empty, not XML", http_status=status))
         if response.control_status != "success":
             self._raise_level("control", response.control_errors, label, status)
         if response.auth_status is not None and response.auth_status != "success":

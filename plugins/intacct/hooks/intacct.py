@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException
-from airflow.sdk.log import mask_secret
 
 from intacct.client.credentials import DEFAULT_ENDPOINT, Credentials, is_loopback
 from intacct.client.errors import ConfigurationError, Maintenance, RateLimited, TransportError
 from intacct.client.settings import ClientSettings
+from intacct.setup_steps import WHERE_COMPANY_ID_IS, WHERE_SENDER_IS_AUTHORIZED, WHERE_USER_IS
 
 if TYPE_CHECKING:
     import httpx
@@ -36,25 +36,19 @@ GATEWAY_PATH = urlsplit(DEFAULT_ENDPOINT).path
 
 # Where each required value lives in the connection and where the user finds it in Sage Intacct.
 REQUIRED_FIELDS: dict[str, tuple[str, str]] = {
-    "company_id": (
-        "extra 'company_id'",
-        "the Company ID shown in Sage Intacct under Company > Company Info > ID",
-    ),
-    "user_id": (
-        "the connection's login",
-        "the User ID of the Web Services user (Company > Admin > Users, roles & groups > Web Services users),"
-        " e.g. Paymentus-Web",
-    ),
+    "company_id": ("extra 'company_id'", WHERE_COMPANY_ID_IS),
+    "user_id": ("the connection's login", WHERE_USER_IS),
     "user_password": ("the connection's password", "the password of that Web Services user"),
-    "sender_id": (
-        "extra 'sender_id'",
-        "the Web Services sender ID authorized under Company > Setup > Configuration > Company > Security >"
-        " Web Services authorizations",
-    ),
+    "sender_id": ("extra 'sender_id'", WHERE_SENDER_IS_AUTHORIZED),
     "sender_password": ("extra 'sender_password'", "the password issued with that sender ID"),
 }
 INTEGER_SETTINGS = ("page_size", "write_batch_size", "max_concurrency")
 SECONDS_SETTINGS = ("timeout_seconds", "retry_max_seconds")
+# The connection test (Test button, `airflow connections test`) must answer within 15 s, even for a host that
+# never answers: short timeouts and a small retry budget, for the test only. Worst case per request: a
+# try started just before the budget ends, plus its timeout; two requests (sign-in, the probes) stay < 15 s.
+TEST_TIMEOUT_SECONDS = 4.0
+TEST_RETRY_MAX_SECONDS = 2.0
 # Failures that may pass on their own: a task retry is worth it. Everything else needs a person.
 TRANSIENT_ERRORS = (TransportError, Maintenance, RateLimited)
 
@@ -197,11 +191,10 @@ class IntacctHook(BaseHook):
     @cached_property
     def config(self) -> IntacctConnectionConfig:
         conn = self.get_connection(self.intacct_conn_id)
+        # No mask_secret here: Airflow masks the connection's password when it fetches the connection, and
+        # extra_dejson masks every extra whose key names a secret (sender_password). Masking them again
+        # would only send more MaskSecret messages, which `airflow dags test` logs with the value at DEBUG.
         extra = conn.extra_dejson
-        # Connection passwords are masked by Airflow; the sender password lives in extra, mask it too.
-        for secret in (conn.password, extra.get("sender_password")):
-            if isinstance(secret, str) and secret:
-                mask_secret(secret)
         return config_from_connection(
             self.intacct_conn_id,
             login=conn.login,
@@ -232,15 +225,29 @@ class IntacctHook(BaseHook):
         return self.client.check_setup()
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Test button: one message saying what works and exactly what to fix."""
+        """The Test button: one message saying what works and exactly what to fix, within 15 seconds.
+
+        It uses its own client with short timeouts and few retries (the sync keeps its patient ones)."""
+        from intacct.client import IntacctClient
+
         try:
             config = self.config
         except IntacctConnectionError as exc:
             return False, str(exc)
+        settings = replace(
+            config.settings,
+            timeout_seconds=min(config.settings.timeout_seconds, TEST_TIMEOUT_SECONDS),
+            retry_max_seconds=min(config.settings.retry_max_seconds, TEST_RETRY_MAX_SECONDS),
+        )
+        client = None
         try:
-            report = self.check_setup()
+            client = IntacctClient(config.credentials, settings, transport=self.transport)
+            report = client.check_setup()
         except Exception as exc:  # the Test button must answer, whatever went wrong
             return False, _describe_failure(exc, config)
+        finally:
+            if client is not None:
+                client.close()
         return bool(report.ok), str(report.message)
 
 
@@ -255,4 +262,4 @@ def _describe_failure(exc: Exception, config: IntacctConnectionConfig) -> str:
     for secret in config.credentials.secrets():
         if secret:
             text = text.replace(secret, "***")
-    return f"{type(exc).__name__}: {text}"
+    return f"{type(exc).__name__} testing {config.credentials.endpoint}: {text}"

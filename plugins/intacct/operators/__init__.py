@@ -1,7 +1,8 @@
-"""Airflow operators of the Intacct sync: preflight, one sync operator per object, and the run report."""
+"""Airflow operators of the Intacct sync: preflight, one sync operator per object, the rejections
+check and the run report."""
 
 from intacct.operators.preflight import IntacctPreflightOperator
-from intacct.operators.report import IntacctSyncReportOperator
+from intacct.operators.report import IntacctRejectionsOperator, IntacctSyncReportOperator
 from intacct.operators.sync import (
     IntacctSyncAccountsOperator,
     IntacctSyncBillsOperator,
@@ -15,5 +16,6 @@ __all__ = [
     "IntacctSyncAccountsOperator",
     "IntacctSyncVendorsOperator",
     "IntacctSyncBillsOperator",
+    "IntacctRejectionsOperator",
     "IntacctSyncReportOperator",
 ]

@@ -27,23 +27,57 @@ SYNC_NOW_RUN_TYPES = frozenset({"manual"})
 
 
 def run_options_from_params(params: Mapping[str, Any]) -> RunOptions:
-    """The Sync Now form (DAG params) → the engine's RunOptions; a scheduled run gets the defaults."""
+    """The Sync Now form (DAG params) → the engine's RunOptions; a scheduled run gets the defaults.
+
+    The form's schema accepts any list (see entity_dag.sync_now_params), so this is where a bad value is
+    refused, with a message naming it and the choices."""
     from intacct.sync import RunOptions
 
-    objects = params.get("objects") or list(SYNC_OBJECTS)
-    if isinstance(objects, str):
-        objects = [objects]
-    unknown = [name for name in objects if name not in SYNC_OBJECTS]
+    return RunOptions(
+        full_refresh=_flag(params, "full_refresh", "Full refresh"),
+        dry_run=_flag(params, "dry_run", "Dry run"),
+        objects=objects_from_param(params["objects"]) if "objects" in params else SYNC_OBJECTS,
+    )
+
+
+def objects_from_param(value: object) -> tuple[str, ...]:
+    """``["vendors", "bills"]`` or ``"vendors, bills"`` → the objects in dependency order.
+
+    None is what the trigger form sends when every option was removed: refused like an empty list."""
+    choices = ", ".join(SYNC_OBJECTS)
+    example = '{"objects": ["vendors", "bills"]}'
+    if value is None:
+        value = []
+    if isinstance(value, str):
+        value = [part for part in (p.strip() for p in value.split(",")) if part]
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        raise AirflowFailException(
+            f"Objects to sync: {value!r} is not a list of object names; choose from {choices}, e.g. {example}. "
+            "Nothing was synced."
+        )
+    names = [name.strip().lower() for name in value]
+    unknown = [given for name, given in zip(names, value, strict=True) if name not in SYNC_OBJECTS]
     if unknown:
         raise AirflowFailException(
-            f"Unknown objects {unknown} in the run's 'objects' option; choose from {', '.join(SYNC_OBJECTS)}"
+            f"Objects to sync: {', '.join(map(repr, unknown))} "
+            f"{'is not an object' if len(unknown) == 1 else 'are not objects'} this sync knows; choose from {choices}, "
+            f"e.g. {example}. Nothing was synced."
         )
-    return RunOptions(
-        full_refresh=bool(params.get("full_refresh", False)),
-        dry_run=bool(params.get("dry_run", False)),
-        # Always run in dependency order, whatever order the form sent.
-        objects=tuple(name for name in SYNC_OBJECTS if name in objects),
-    )
+    if not names:
+        raise AirflowFailException(
+            f"Objects to sync is empty: choose at least one of {choices}. Nothing was synced."
+        )
+    # Always run in dependency order, whatever order the form sent.
+    return tuple(name for name in SYNC_OBJECTS if name in names)
+
+
+def _flag(params: Mapping[str, Any], name: str, title: str) -> bool:
+    value = params.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise AirflowFailException(f"{title} ({name!r}) must be true or false, not {value!r}. Nothing was synced.")
+    return value
 
 
 def run_key_for(context: Context) -> str:

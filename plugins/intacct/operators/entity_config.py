@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
+from intacct.setup_steps import WHERE_ENTITY_ID_IS
+
 SYNC_OBJECTS: tuple[str, ...] = ("accounts", "vendors", "bills")
 # The engine validates these too (intacct.sync.config); they are repeated here so that parsing the DAG file
 # does not import the engine, and a unit test keeps both lists equal.
@@ -40,7 +42,7 @@ SCHEDULE_PRESETS: tuple[str, ...] = ("@hourly", "@daily", "@weekly", "@monthly",
 
 # Where each required field comes from, so an error message can say what to put there.
 REQUIRED_FIELDS: dict[str, str] = {
-    "entity_id": "the Intacct entity id (Sage Intacct: Company > Entities > Entity ID)",
+    "entity_id": f"the Intacct entity id ({WHERE_ENTITY_ID_IS})",
     "bc_company_id": "the Business Center company this entity syncs with (company_id in the bc_* tables)",
     "intacct_conn_id": "the id of the Airflow connection of type 'intacct' for this Intacct company",
     "warehouse_conn_id": "the id of the Airflow connection holding the BC warehouse database URL",

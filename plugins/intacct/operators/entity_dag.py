@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, Asset, Param, TriggerRule
+from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param, TriggerRule
 
 from intacct.operators.entity_config import SYNC_OBJECTS, EntitySpec
 from intacct.operators.preflight import IntacctPreflightOperator
-from intacct.operators.report import IntacctSyncReportOperator
+from intacct.operators.report import IntacctRejectionsOperator, IntacctSyncReportOperator
 from intacct.operators.sync import SYNC_OPERATORS
 
 # The BC tables each step writes; they become the step's Asset outlets.
@@ -17,6 +17,12 @@ TABLES_WRITTEN: dict[str, tuple[str, ...]] = {
     "accounts": ("bc_accounts",),
     "vendors": ("bc_vendors",),
     "bills": ("bc_bills", "bc_bill_lines"),
+}
+# How each object reads in the Sync Now form's multi-select.
+OBJECT_LABELS: dict[str, str] = {
+    "accounts": "Chart of accounts (Intacct → BC)",
+    "vendors": "Vendors (both ways)",
+    "bills": "Bills (both ways)",
 }
 DIRECTIONS: dict[str, str] = {
     "accounts": "Intacct → BC (chart of accounts; BC never edits it)",
@@ -54,14 +60,18 @@ def sync_now_params() -> dict[str, Param]:
             description="Plan and report the changes without writing to Intacct or the BC tables.",
             **SCHEMA_DRAFT,
         ),
+        # Airflow 3.3's trigger form renders a multi-select only for an array param with a top-level
+        # ``examples`` (or ``enum``) list; ``values_display`` labels its options. The schema deliberately does
+        # not constrain the items: a typo sent through the REST API or the CLI would otherwise be refused
+        # with a raw jsonschema dump. The tasks validate the value instead (run_options_from_params) and the
+        # preflight fails the run, before anything moves, with a message naming the bad value.
         "objects": Param(
             list(SYNC_OBJECTS),
-            type="array",
-            items={"type": "string", "enum": list(SYNC_OBJECTS)},
-            uniqueItems=True,
-            minItems=1,
+            type=["array", "string", "null"],
+            examples=list(SYNC_OBJECTS),
+            values_display=dict(OBJECT_LABELS),
             title="Objects to sync",
-            description="Bills need their vendors and accounts; unselected objects are skipped.",
+            description="Choose one or more; bills need their vendors and accounts. Unselected objects are skipped.",
             **SCHEMA_DRAFT,
         ),
     }
@@ -89,8 +99,10 @@ sync; the defaults do what the daily run does. A Sync Now started during a runni
 **Pool:** `{spec.pool}` limits the concurrent Intacct tasks of this company; create it once with
 `airflow pools set {spec.pool} 2 "Sage Intacct company"`.
 
-The *preflight* task checks the Intacct setup first and fails with what to fix; the *report* task logs a
-table of created / updated / conflicts / rejected per object and direction and the Intacct API calls used.
+The *preflight* task checks the Intacct setup first and fails with what to fix. The *rejections* task lists
+the rejected and conflicted records with their reasons: it is **red** when records were rejected (a partial
+run: everything else was synced) and **skipped** on a dry run. The *report* task logs a table of created /
+updated / conflicts / rejected per object and direction and the Intacct API calls used.
 """
 
 
@@ -106,8 +118,9 @@ def build_entity_dag(spec: EntitySpec) -> DAG:
     with DAG(
         dag_id=spec.dag_id,
         dag_display_name=spec.display_name,
-        description=f"Sage Intacct entity {spec.entity_id} ⇄ BC company {spec.bc_company_id}",
-        schedule=spec.schedule,
+        description=f"Sage Intacct entity {spec.entity_id} ⇄ BC company {spec.bc_company_id}"
+        + (f"; runs {spec.schedule} {spec.timezone}" if spec.schedule else "; Sync Now only"),
+        schedule=schedule_for(spec),
         start_date=_start_date(spec.timezone),
         catchup=False,
         max_active_runs=1,
@@ -135,8 +148,11 @@ def build_entity_dag(spec: EntitySpec) -> DAG:
             )
             previous >> step
             previous = step
+        # Between the last step and the report so that the run's state comes from the report (a leaf):
+        # a partial run stays a successful DAG run with one red "rejections" box in the grid.
+        rejections = IntacctRejectionsOperator(task_id="rejections", retries=0, **common)
         report = IntacctSyncReportOperator(task_id="report", retries=0, **common)
-        previous >> report
+        previous >> rejections >> report
     return dag
 
 
@@ -147,6 +163,14 @@ def build_entity_dags(specs: Iterable[EntitySpec], only_dag_id: str | None = Non
         for spec in specs
         if only_dag_id is None or spec.dag_id == only_dag_id
     }
+
+
+def schedule_for(spec: EntitySpec) -> CronTriggerTimetable | None:
+    """The entity's schedule as a timetable that carries its timezone: "@daily" in America/Los_Angeles
+    runs at midnight Los Angeles time, whatever the server's default timezone is."""
+    if spec.schedule is None:
+        return None
+    return CronTriggerTimetable(spec.schedule, timezone=spec.timezone)
 
 
 def _start_date(timezone: str):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from intacct.operators.base import IntacctEntityOperator
+from intacct.operators.base import IntacctEntityOperator, run_options_from_params
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -24,6 +24,7 @@ class IntacctPreflightOperator(IntacctEntityOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from intacct.hooks.intacct import IntacctConnectionError, is_transient
 
+        run_options_from_params(context["params"])  # a bad Sync Now option fails the run here, first
         hook = self.intacct_hook()
         try:
             report = hook.check_setup()

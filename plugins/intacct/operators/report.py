@@ -1,7 +1,12 @@
-"""The run report: closes the engine run, writes its summary to the run log and prints it as a table.
+"""The end of a run: the rejections check and the report.
 
-It runs whatever happened upstream (trigger rule ``all_done``), so a failed run still records what it did;
-it then fails itself when a selected step did not complete, so the DAG run shows the failure.
+``rejections`` runs after the last step and lists the rejected and conflicted records of the run; it fails
+when records were rejected (a red box in the grid) and is skipped on a dry run (a pink box), so a partial
+run and a dry run differ at a glance from a clean one. The DAG run's state comes from ``report``, a leaf:
+a partial run is still a successful run.
+
+``report`` runs whatever happened upstream (trigger rule ``all_done``), so a failed run still records what it
+did; it then fails itself when a selected step did not complete, so the DAG run shows the failure.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import TriggerRule
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from intacct.operators.base import IntacctEntityOperator, run_options_from_params
 
@@ -19,7 +24,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from intacct.sync import RunSummary
+    from intacct.sync.run_log import RunLog
 
+# How many rejected or conflicted records a task log lists; the rest are counted.
+REVIEW_LIMIT = 50
 DEFAULT_SYNC_TASK_IDS: dict[str, str] = {name: f"sync_{name}" for name in ("accounts", "vendors", "bills")}
 
 
@@ -64,12 +72,13 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
             if corrected != summary:
                 engine.run_log.update(run_id, status=corrected.status, message=corrected.message)
                 summary = corrected
+            review = review_text(engine.run_log, run_id)
         self.log.info(
             "Sync of entity %s with BC company %s (%s):\n%s",
             self.entity_id,
             self.bc_company_id,
             "dry run" if options.dry_run else "applied",
-            summary.as_table(),
+            summary.as_table() + (f"\n{review}" if review else ""),
         )
         if incomplete:
             raise AirflowFailException(
@@ -77,6 +86,79 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
                 "the table above shows what the run did. See those tasks' logs for the cause."
             )
         return summary_counts(summary)
+
+
+class IntacctRejectionsOperator(IntacctEntityOperator):
+    """Lists the run's rejected and conflicted records; fails when any record was rejected.
+
+    Skipped on a dry run (nothing was written; the sync tasks' logs hold the planned changes).
+
+    :param preflight_task_id: task id of the preflight, whose XCom holds the engine run id.
+    """
+
+    ui_color = "#fde2e2"
+
+    def __init__(self, *, preflight_task_id: str = "preflight", **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", TriggerRule.NONE_FAILED)
+        super().__init__(**kwargs)
+        self.preflight_task_id = preflight_task_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from intacct.sync import RunSummary
+        from intacct.sync.run_log import RunLog
+
+        options = run_options_from_params(context["params"])
+        preflight = context["ti"].xcom_pull(task_ids=self.preflight_task_id) or {}
+        run_id = preflight.get("run_id")
+        if not run_id:
+            raise AirflowFailException("The preflight opened no engine run, so there is nothing to check.")
+        warehouse = self.warehouse()
+        try:
+            run_log = RunLog(warehouse)
+            summary = RunSummary.from_row(run_log.get(run_id))
+            review = review_text(run_log, run_id)
+        finally:
+            warehouse.dispose()
+        rejected = total_of(summary, "rejected")
+        if options.dry_run:
+            raise AirflowSkipException(
+                f"Dry run: nothing was written to Intacct or BC; {rejected} record(s) would be rejected and "
+                f"{total_of(summary, 'conflicts')} would be conflicts. Each sync task's log lists the planned "
+                "changes."
+            )
+        if review:
+            self.log.info("%s", review)
+        if rejected:
+            raise AirflowFailException(
+                f"{rejected} record(s) were rejected in run {run_id} (listed above, with the reasons); every "
+                "other record was synced. Correct each row in BC (or the record in Intacct) as its reason "
+                "says: the next run retries it."
+            )
+        self.log.info("No record was rejected in run %s.", run_id)
+        return {"run_id": run_id, "rejected": 0, "conflicts": total_of(summary, "conflicts")}
+
+
+def total_of(summary: RunSummary, counter: str) -> int:
+    return sum(numbers.get(counter, 0) for per in summary.counts.values() for numbers in per.values())
+
+
+def review_text(run_log: RunLog, run_id: str, limit: int = REVIEW_LIMIT) -> str:
+    """The rejected and conflicted records of a run, one line each with its reason: the first ``limit`` of
+    them, then how many more there are and where to read them. Empty when there are none."""
+    rows, total = run_log.outcomes_to_review(run_id, limit)
+    if not total:
+        return ""
+    lines = [f"{total} record(s) to review (rejected or conflicted) in run {run_id}:"]
+    for row in rows:
+        keys = " / ".join(key for key in (row.get("bc_key") and f"BC {row['bc_key']}",
+                                          row.get("intacct_key") and f"Intacct {row['intacct_key']}") if key)
+        errorno = f" [Intacct error {row['errorno']}]" if row.get("errorno") else ""
+        lines.append(f"  {row['action']:<9} {row['object']} {row['direction']} {keys or '(no key)'}: "
+                     f"{row.get('reason') or '(no reason recorded)'}{errorno}")
+    if total > len(rows):
+        lines.append(f"  … and {total - len(rows)} more: select * from intacct_record_outcomes where run_id = "
+                     f"'{run_id}' and action in ('rejected', 'conflict')")
+    return "\n".join(lines)
 
 
 def with_step_results(summary: RunSummary, incomplete: list[str]) -> RunSummary:

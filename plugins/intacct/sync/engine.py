@@ -11,7 +11,7 @@ from intacct.sync.accounts import AccountSync
 from intacct.sync.base import ObjectSync, RunContext
 from intacct.sync.bills import BillSync
 from intacct.sync.config import OBJECTS, TRIGGERS, EntityConfig, RunOptions
-from intacct.sync.plan import ObjectReport, count_actions
+from intacct.sync.plan import ObjectReport, calls_by_direction, count_actions
 from intacct.sync.run_log import RunLog, RunSummary
 from intacct.sync.state import SyncState, utc_now
 from intacct.sync.vendors import VendorSync
@@ -64,6 +64,10 @@ class SyncEngine:
         usage = getattr(self.client, "usage", None)
         return int(getattr(usage, "total_calls", 0) or 0)
 
+    def _calls_by_function(self) -> dict[str, int]:
+        usage = getattr(self.client, "usage", None)
+        return dict(getattr(usage, "calls_by_function", None) or {})
+
     def _sync(self, run_id: str, object_name: str) -> ObjectReport:
         options = self._options(run_id)
         if object_name not in options.objects:  # not chosen for this run (e.g. a Sync Now of bills only)
@@ -71,7 +75,7 @@ class SyncEngine:
         context = RunContext(run_id, self.client, self.warehouse, self.config, options, self.state, self.run_log,
                              self.fault_hook)
         sync = _SYNCS[object_name](context)
-        calls_before = self._api_calls()
+        calls_before = (self._api_calls(), self._calls_by_function())
         try:
             sync.run()
         except Exception as error:
@@ -80,12 +84,16 @@ class SyncEngine:
             raise
         return self._store_report(run_id, object_name, sync, calls_before)
 
-    def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: int,
+    def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: tuple[int, dict[str, int]],
                       failure: str | None = None) -> ObjectReport:
-        report = ObjectReport(object_name, sync.counts(), self._api_calls() - calls_before,
-                              plan=sync.plan if sync.dry_run else None, dry_run=sync.dry_run)
+        total = self._api_calls() - calls_before[0]
+        report = ObjectReport(object_name, sync.counts(), total,
+                              plan=sync.plan if sync.dry_run else None, dry_run=sync.dry_run,
+                              api_calls_by_direction=calls_by_direction(calls_before[1], self._calls_by_function(),
+                                                                        total))
         self._runs[run_id]["reports"][object_name] = report
-        self.run_log.merge_object(run_id, object_name, report.counts, report.api_calls, failure)
+        self.run_log.merge_object(run_id, object_name, report.counts, report.api_calls, failure,
+                                  by_direction=report.api_calls_by_direction)
         return report
 
     def sync_accounts(self, run_id: str) -> ObjectReport:

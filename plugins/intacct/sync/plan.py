@@ -6,6 +6,7 @@ A dry run returns the plan; a real run applies it and records one outcome per pl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,9 @@ DIRECTIONS = ("to_bc", "to_intacct")
 # Accounts only ever flow to BC (BC never changes the chart of accounts).
 DIRECTIONS_OF = {"accounts": ("to_bc",), "vendors": DIRECTIONS, "bills": DIRECTIONS}
 COUNTED_ACTIONS = ("created", "updated", "linked", "deactivated", "conflicts", "rejected", "skipped")
+# The Intacct functions that change Intacct: their calls belong to the to_intacct direction. Every other
+# call (reads, sign-in) brings Intacct's data to BC and belongs to to_bc.
+WRITE_FUNCTIONS = frozenset({"create", "update", "delete"})
 # Planned action → the counter it falls under in reports.
 _COUNTER = {"create": "created", "created": "created", "update": "updated", "updated": "updated",
             "link": "linked", "linked": "linked", "deactivate": "deactivated", "deactivated": "deactivated",
@@ -70,6 +74,14 @@ def count_actions(pairs) -> dict[str, dict[str, int]]:
             for direction in DIRECTIONS}
 
 
+def calls_by_direction(before: Mapping[str, int], after: Mapping[str, int], total: int) -> dict[str, int]:
+    """The API calls made between two ``calls_by_function`` snapshots, per direction.
+
+    ``total`` is the calls counted overall; any calls not broken down by function count as reads."""
+    written = sum(after.get(name, 0) - before.get(name, 0) for name in WRITE_FUNCTIONS)
+    return {"to_bc": max(total - written, 0), "to_intacct": written}
+
+
 @dataclass
 class ObjectReport:
     """What one object's sync did (or, on a dry run, would do)."""
@@ -79,6 +91,7 @@ class ObjectReport:
     api_calls: int
     plan: Plan | None = None
     dry_run: bool = False
+    api_calls_by_direction: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:

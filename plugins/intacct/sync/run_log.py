@@ -6,13 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS, DIRECTIONS_OF
 from intacct.sync.state import chunks, utc_now
 from intacct.warehouse import Warehouse
 
+# The outcomes a person should read: what was refused, and what both sides changed.
+REVIEW_ACTIONS = ("rejected", "conflict")
 # Details keys that may never reach the log (sensitive values).
 _SECRET_FIELDS = {"tax_id", "TAXID"}
 
@@ -47,7 +49,8 @@ class RunSummary:
     counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     api_calls: int = 0
     message: str | None = None
-    api_calls_by_object: dict[str, int] = field(default_factory=dict)
+    # object → {direction: calls}; rows written before calls were split by direction hold one number.
+    api_calls_by_object: dict[str, dict[str, int] | int] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Mapping) -> RunSummary:
@@ -65,13 +68,22 @@ class RunSummary:
         for object_name, per_direction in self.counts.items():
             for index, direction in enumerate(DIRECTIONS_OF.get(object_name, DIRECTIONS)):
                 numbers = per_direction.get(direction, {})
-                calls = self.api_calls_by_object.get(object_name, "") if index == 0 else ""
+                calls = self.api_calls_of(object_name, direction, first_row=index == 0)
                 lines.append(f"{object_name:<10} {direction:<11}"
                              + "".join(f"{numbers.get(name, 0):>12}" for name in COUNTED_ACTIONS)
                              + f"{calls:>11}")
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)
+
+    def api_calls_of(self, object_name: str, direction: str, *, first_row: bool = True) -> int | str:
+        """Calls of one object and direction: writes count on to_intacct, reads (and sign-in) on to_bc.
+
+        A run stored before the split holds one number per object: it is shown on the object's first row."""
+        calls = self.api_calls_by_object.get(object_name)
+        if isinstance(calls, Mapping):
+            return int(calls.get(direction, 0))
+        return calls if calls is not None and first_row else ""
 
 
 class RunLog:
@@ -118,9 +130,20 @@ class RunLog:
         with self.warehouse.engine.connect() as connection:
             return [dict(r) for r in connection.execute(statement.order_by(self.outcomes.c.outcome_id)).mappings()]
 
+    def outcomes_to_review(self, run_id: str, limit: int = 50) -> tuple[list[dict], int]:
+        """The run's first ``limit`` rejected and conflicted outcomes, in the order they happened, and how many
+        there are in all (bounded: a run may reject thousands of rows)."""
+        where = (self.outcomes.c.run_id == run_id) & self.outcomes.c.action.in_(REVIEW_ACTIONS)
+        with self.warehouse.engine.connect() as connection:
+            total = connection.execute(select(func.count()).select_from(self.outcomes).where(where)).scalar_one()
+            rows = connection.execute(select(self.outcomes).where(where).order_by(self.outcomes.c.outcome_id)
+                                      .limit(limit)).mappings()
+            return [dict(r) for r in rows], int(total)
+
     def merge_object(self, run_id: str, object_name: str, counts: Mapping, api_calls: int,
-                     failure: str | None = None) -> None:
-        """Set one object's counts, API calls and failure (None = it succeeded) in the run row.
+                     failure: str | None = None, by_direction: Mapping[str, int] | None = None) -> None:
+        """Set one object's counts, API calls (split by direction when ``by_direction`` is given) and failure
+        (None = it succeeded) in the run row.
 
         The objects of one run may be synced by different processes (one Airflow task each, retried
         independently), so each writes only its own part.
@@ -132,16 +155,22 @@ class RunLog:
             if row is None:
                 raise _unknown_run(run_id)
             all_counts = {**(row["counts"] or {}), object_name: dict(counts)}
-            calls = {**(row["api_calls_by_object"] or {}), object_name: int(api_calls)}
+            calls = {**(row["api_calls_by_object"] or {}),
+                     object_name: {d: int(n) for d, n in by_direction.items()} if by_direction else int(api_calls)}
             failures = {name: text for name, text in (row["failures"] or {}).items() if name != object_name}
             if failure:
                 failures[object_name] = failure
             connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(
-                counts=all_counts, api_calls_by_object=calls, api_calls=sum(calls.values()), failures=failures))
+                counts=all_counts, api_calls_by_object=calls, api_calls=sum(map(_total, calls.values())),
+                failures=failures))
 
     def update(self, run_id: str, **values) -> None:
         with self.warehouse.engine.begin() as connection:
             connection.execute(update(self.runs).where(self.runs.c.run_id == run_id).values(**values))
+
+
+def _total(calls: Mapping[str, int] | int) -> int:
+    return sum(calls.values()) if isinstance(calls, Mapping) else int(calls)
 
 
 def _unknown_run(run_id: str) -> KeyError:

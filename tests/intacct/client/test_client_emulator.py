@@ -220,12 +220,12 @@ SETUP_FAILURES = [
     (dict(sender_id="Unauthorized"), {}, "Web Services authorizations: add sender ID 'Unauthorized' with status "
      "Active"),
     (dict(sender_password="wrong"), {}, "sender password"),
-    (dict(user_password="wrong"), {}, "Company > Admin > Web Services users"),
-    (dict(user_password="wrong"), {"http_401_for_bad_login": True}, "Company > Admin > Web Services users"),
+    (dict(user_password="wrong"), {}, "Company > Admin > Users, roles & groups > Web Services users"),
+    (dict(user_password="wrong"), {"http_401_for_bad_login": True}, "Company > Admin > Users, roles & groups > Web Services users"),
     (dict(company_id="NOPE"), {}, "Company ID 'NOPE'"),
-    (dict(entity_id="XX99"), {}, "Company > Entities > Entity ID"),
+    (dict(entity_id="XX99"), {}, "Company > Entities > Entity Id"),
     (dict(user_id="Limited-Web"), {}, "the role of user 'Limited-Web' needs subscriptions to Company, General "
-     "Ledger, Accounts Payable and Accounts Receivable with their permissions"),
+     "Ledger, Accounts Payable, and Accounts Receivable with their permissions"),
     ({}, {"maintenance": True}, "maintenance window"),
 ]
 

@@ -24,15 +24,15 @@ def test_support_id_is_parsed_and_url_decoded():
     ("control", "XL03000006", "Incorrect Intacct XML Partner ID or password.", None, E.InvalidSenderCredentials,
      "sender password"),
     ("authentication", "XL03000006", "Sign-in information is incorrect", None, E.InvalidCredentials,
-     "Company > Admin > Web Services users"),
+     "Company > Admin > Users, roles & groups > Web Services users"),
     ("control", "XMLGW_JPP0002", "Sign-in information is incorrect. Please check your request.", 401,
      E.InvalidCredentials, "User ID 'Paymentus-Web'"),
     ("authentication", "XL03000006", "Invalid session abc", None, E.SessionExpired, None),
     ("authentication", "XL03000006", "Invalid location or entity 'US01'", None, E.UnknownEntity,
-     "Company > Entities > Entity ID"),
+     "Company > Entities > Entity Id"),
     ("function", "PL04000005", "You do not have permission for API operation READ_BY_QUERY on objects of type "
      "apbill", None, E.PermissionDenied,
-     "the role of user 'Paymentus-Web' needs subscriptions to Company, General Ledger, Accounts Payable and "
+     "the role of user 'Paymentus-Web' needs subscriptions to Company, General Ledger, Accounts Payable, and "
      "Accounts Receivable with their permissions"),
     ("control", "GW-0010", "Rate limit exceeded", 429, E.RateLimited, "max_concurrency"),
     ("control", "", "The Service is Temporarily Off-line", None, E.Maintenance, "maintenance window"),

@@ -95,7 +95,7 @@ def test_http_401_is_wrong_credentials_and_not_retried():
     with pytest.raises(E.InvalidCredentials) as caught:
         make_client(gateway, sleeps=sleeps).open_session()
     assert sleeps == []
-    assert "Company > Admin > Web Services users" in str(caught.value)
+    assert "Company > Admin > Users, roles & groups > Web Services users" in str(caught.value)
 
 
 def test_function_failure_is_typed_with_support_id():

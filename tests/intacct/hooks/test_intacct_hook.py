@@ -137,7 +137,7 @@ def test_role_without_accounts_payable_says_which_subscriptions_are_needed(intac
     ok, message = IntacctHook(conn_id, transport=emulator.transport()).test_connection()
     assert not ok
     assert "OK read GLACCOUNT" in message and "FAILED read VENDOR" in message
-    assert "Company, General Ledger, Accounts Payable and Accounts Receivable" in message
+    assert "Company, General Ledger, Accounts Payable, and Accounts Receivable" in message  # the guide's words
 
 
 @pytest.mark.integration
@@ -159,3 +159,32 @@ def test_over_http_against_the_emulator_server(intacct_connection, emulator):
         hook.close()
     finally:
         server.stop()
+
+
+def test_reading_the_connection_leaves_masking_to_airflow(intacct_connection, monkeypatch):
+    """Airflow masks the password and the secret extras itself; our code sends no MaskSecret of its own (at
+    DEBUG, `airflow dags test` logs each one with its value)."""
+    import sys
+    from pathlib import Path
+
+    import airflow.sdk.log
+    from airflow.sdk.log import redact
+
+    plugins = str(Path(__file__).resolve().parents[3] / "plugins")
+    callers: list[str] = []
+    real = airflow.sdk.log.mask_secret
+
+    def recording(secret, name=None):
+        callers.append(sys._getframe(1).f_code.co_filename)
+        return real(secret, name)
+
+    monkeypatch.setattr(airflow.sdk.log, "mask_secret", recording)
+    conn_id = intacct_connection(password="user-secret-for-masking",
+                                 extra_overrides={"sender_password": "other-sender-pw-for-masking"})
+    _ = IntacctHook(conn_id).config
+    assert callers, "Airflow masks the connection when it is read"
+    assert not [c for c in callers if c.startswith(plugins)], callers
+    import intacct.hooks.intacct as hook_module
+
+    assert not hasattr(hook_module, "mask_secret"), "a module-level import would bypass the recording above"
+    assert redact("user-secret-for-masking / other-sender-pw-for-masking") == "*** / ***"

@@ -38,3 +38,23 @@ def test_table_shows_each_direction_an_object_syncs_and_its_api_calls():
     assert rows[("vendors", "to_intacct")] == ["0", "1", "0", "0", "0", "0", "0"]
     assert rows[("bills", "to_intacct")] == ["2", "0", "0", "0", "0", "1", "0"]
     assert lines[-1] == "1 record(s) rejected; see intacct_record_outcomes"
+
+
+def test_api_calls_split_by_direction_show_writes_on_the_to_intacct_row():
+    summary = RunSummary(
+        "run-2", "US01", "bc-us", "scheduled", "succeeded", datetime(2026, 1, 1, tzinfo=UTC), None,
+        counts={"accounts": _counts(to_bc={"created": 1}), "vendors": _counts(to_bc={}, to_intacct={"created": 2})},
+        api_calls=7, api_calls_by_object={"accounts": {"to_bc": 3, "to_intacct": 0},
+                                          "vendors": {"to_bc": 2, "to_intacct": 2}},
+    )
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in summary.as_table().splitlines()[2:]}
+    assert rows[("vendors", "to_intacct")][-1] == "2" and rows[("vendors", "to_bc")][-1] == "2"
+    assert rows[("accounts", "to_bc")][-1] == "3"
+
+
+def test_calls_by_direction_counts_create_update_delete_as_writes():
+    from intacct.sync.plan import calls_by_direction
+
+    before = {"getAPISession": 1, "query": 4}
+    after = {"getAPISession": 2, "query": 9, "create": 3, "update": 1}
+    assert calls_by_direction(before, after, total=10) == {"to_bc": 6, "to_intacct": 4}
