@@ -27,6 +27,7 @@ from intacct.sync.mapping import (
     normalize_value,
 )
 from intacct.sync.plan import PlannedChange
+from intacct.sync.policy import winner
 from intacct.sync.state import Link, bc_changed_since, changed_since, chunks, snapshot_hash, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
@@ -80,6 +81,11 @@ class BillSync(ObjectSync):
         if not self.dry_run:
             self.finish_interrupted_writes()
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
+        # WHENMODIFIED has whole seconds, so an edit in the second of our last read keeps the timestamp we
+        # stored: bills modified inside the look-back window have their lines re-read and their content
+        # compared, whatever their timestamp says (None: no window known, every bill is compared).
+        self.content_window = (None if watermark.modified_at is None
+                               else watermark.modified_at - ctx.config.lookback)
         for page in ctx.client.iter_pages("APBILL", intacct_fields("APBILL"), modified_since=since):
             self.sync_intacct_page(page.records, page.cursor)
         self.retry_rejected_imports()
@@ -137,8 +143,7 @@ class BillSync(ObjectSync):
             bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
             vendors = self.vendor_ids(connection, intacct_ids={b["intacct_vendor_id"] for b in bills.values()})
         # Lines only for bills whose content may have changed since we last saw them.
-        need_lines = [no for no, b in bills.items() if no not in links_by_record
-                      or links_by_record[no].intacct_modified_at != b["intacct_modified_at"]]
+        need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
         intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
                          else {})
 
@@ -163,6 +168,13 @@ class BillSync(ObjectSync):
             self._quiet_links = []
             return
         self._apply_to_bc(changes, cursor)
+
+    def _may_have_changed(self, bill, link) -> bool:
+        """Whether the bill's lines are read to compare its content (the timestamp alone cannot tell)."""
+        modified = bill["intacct_modified_at"]
+        window = getattr(self, "content_window", None)
+        return (link is None or link.intacct_modified_at != modified or window is None or modified is None
+                or modified >= window)
 
     def _plan_import(self, bill, lines, vendors) -> PlannedChange:
         record_no = bill["intacct_record_no"]
@@ -228,11 +240,7 @@ class BillSync(ObjectSync):
         return out
 
     def _winner(self, row, bill) -> str:
-        policy = self.ctx.config.conflict_policy
-        if policy == "newest_wins":
-            bc_time, intacct_time = row.get("updated_at"), bill.get("intacct_modified_at")
-            return "bc" if bc_time and intacct_time and bc_time > intacct_time else "intacct"
-        return "bc" if policy == "bc_wins" else "intacct"
+        return winner(self.ctx.config.conflict_policy, row.get("updated_at"), bill.get("intacct_modified_at"))
 
     def _apply_to_bc(self, changes: list[PlannedChange], cursor) -> None:
         """One transaction per page: bills, their lines, links, outcomes and the page's watermark."""

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intacct.sync.policy import winner as decide_winner
+
 POLICIES = ("intacct_wins", "bc_wins", "newest_wins")
 TARGETS = ("bc", "intacct")
 
@@ -79,15 +81,11 @@ def _equal(left: np.ndarray, left_missing: np.ndarray, right: np.ndarray, right_
     return (same & ~left_missing & ~right_missing) | (left_missing & right_missing)
 
 
-def _utc(stamps: pd.Series, keys: pd.Index, name: str) -> np.ndarray:
-    """Timestamps aligned to ``keys`` as int64 UTC nanoseconds; naive values are taken as UTC."""
+def _utc(stamps: pd.Series, keys: pd.Index, name: str) -> pd.Series:
+    """Timestamps aligned to ``keys`` in UTC (NaT when unknown); naive values are taken as UTC."""
     if not stamps.index.is_unique:
         raise ValueError(f"{name} has duplicate keys")
-    aligned = stamps.reindex(keys)
-    converted = pd.to_datetime(aligned, utc=True)
-    values = converted.to_numpy(dtype="datetime64[ns]").astype("int64")
-    values[converted.isna().to_numpy()] = np.iinfo(np.int64).min
-    return values
+    return pd.to_datetime(stamps.reindex(keys), utc=True)
 
 
 def _check_frame(frame: pd.DataFrame, name: str, fields: list[str]) -> None:
@@ -108,7 +106,8 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
     differing values on first contact are conflicts. Keys present on one side only are not diffed (they
     are creations, handled elsewhere).
     ``policy``: 'intacct_wins' (default), 'bc_wins', or 'newest_wins', which needs ``bc_modified`` and
-    ``intacct_modified`` (per key; the later one wins, a tie or an unknown BC time goes to Intacct).
+    ``intacct_modified`` (per key; ``intacct.sync.policy.winner`` decides: whole seconds in UTC, a tie or an unknown
+    time goes to Intacct).
     """
     if policy not in POLICIES:
         raise ValueError(f"Unknown conflict policy {policy!r}: choose one of {', '.join(POLICIES)}")
@@ -126,12 +125,12 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
         base = base.reindex(keys)
     key_values = keys.to_numpy(dtype=object)
 
-    bc_wins_row: np.ndarray | None = None
+    bc_times: pd.Series | None = None
+    intacct_times: pd.Series | None = None
     if policy == "newest_wins":
         assert bc_modified is not None and intacct_modified is not None
-        bc_time = _utc(bc_modified, keys, "bc_modified")
-        intacct_time = _utc(intacct_modified, keys, "intacct_modified")
-        bc_wins_row = bc_time > intacct_time
+        bc_times = _utc(bc_modified, keys, "bc_modified")
+        intacct_times = _utc(intacct_modified, keys, "intacct_modified")
 
     change_parts: list[tuple[np.ndarray, str, str, np.ndarray, str]] = []
     conflict_parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -156,9 +155,10 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
                 bc_won = np.ones(rows.size, dtype=bool)
             elif policy == "intacct_wins":
                 bc_won = np.zeros(rows.size, dtype=bool)
-            else:
-                assert bc_wins_row is not None
-                bc_won = bc_wins_row[rows]
+            else:  # the one rule of sync.policy, asked only for the (few) conflicting rows
+                assert bc_times is not None and intacct_times is not None
+                bc_won = np.array([decide_winner(policy, bc_times.iloc[i], intacct_times.iloc[i]) == "bc"
+                                   for i in rows], dtype=bool)
             to_intacct, to_bc = rows[bc_won], rows[~bc_won]
             change_parts.append((to_bc, field, "bc", intacct_values[to_bc], "conflict"))
             change_parts.append((to_intacct, field, "intacct", bc_values[to_intacct], "conflict"))

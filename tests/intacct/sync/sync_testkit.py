@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -82,3 +82,13 @@ def linked_vendor(warehouse: Warehouse, emulator: Emulator) -> tuple[dict, dict]
     vendor = sorted(rows(warehouse, "bc_vendors", company_id=COMPANY, status="active"),
                     key=lambda r: r["vendor_id"])[0]
     return vendor, intacct_vendor(emulator, vendor["intacct_vendor_id"])
+
+
+def freeze_emulator_clock(emulator: Emulator, at: datetime) -> None:
+    """Stop the emulator's clock at ``at`` (UTC): every Intacct write then carries that WHENMODIFIED second.
+
+    The admin API only moves the clock forward, so the test reaches into the clock the way the emulator's
+    own frozen mode does.
+    """
+    clock = emulator.world.clock
+    clock._frozen_at, clock._offset = at, timedelta(0)

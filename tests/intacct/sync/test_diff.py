@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -214,3 +214,17 @@ def test_many_rows_match_a_row_by_row_reference():
                 expected.add((key, field, "intacct", c, "conflict"))
     assert change_set(result) == expected
     assert len(expected) > 100
+
+
+def test_newest_wins_a_same_second_vendor_race_goes_to_intacct():
+    # BC's updated_at has microseconds, Intacct's WHENMODIFIED whole seconds: 12:00:00.7 is the same second.
+    base, bc, intacct = frames()
+    bc.loc["V1", "name"], intacct.loc["V1", "name"] = "bc", "intacct"
+    bc.loc["V2", "name"], intacct.loc["V2", "name"] = "bc", "intacct"
+    stamp = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+    result = three_way_diff(base, bc, intacct, fields=["name"], policy="newest_wins",
+                            bc_modified=pd.Series({"V1": stamp + timedelta(microseconds=700_000),
+                                                   "V2": stamp + timedelta(seconds=1)}),
+                            intacct_modified=pd.Series({"V1": stamp, "V2": stamp}))
+    assert dict(zip(result.conflicts["key"], result.conflicts["winner"], strict=True)) == {
+        "V1": "intacct", "V2": "bc"}
