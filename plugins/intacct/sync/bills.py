@@ -142,6 +142,7 @@ class BillSync(ObjectSync):
             links_by_record = {int(link.intacct_key): link for link in links.values()}
             bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
             vendors = self.vendor_ids(connection, intacct_ids={b["intacct_vendor_id"] for b in bills.values()})
+            self.import_ids = self._free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
         intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
@@ -189,8 +190,27 @@ class BillSync(ObjectSync):
                 reason=f"vendor {bill['intacct_vendor_id']} of this Intacct bill is not in BC yet; retried on the "
                        "next run after the vendor sync"))
         values = {**bill, "vendor_id": vendor, "lines": lines or []}
-        return self.plan.add(PlannedChange(self.object_name, "to_bc", "create", bc_bill_id_for(record_no),
-                                           str(record_no), reason="new bill in Intacct", values=values))
+        bill_id = self.import_ids.get(record_no, bc_bill_id_for(record_no))
+        reason = "new bill in Intacct" if bill_id == bc_bill_id_for(record_no) else (
+            f"new bill in Intacct (imported as {bill_id}: BC's own bill {bc_bill_id_for(record_no)} keeps its id)")
+        return self.plan.add(PlannedChange(self.object_name, "to_bc", "create", bill_id,
+                                           str(record_no), reason=reason, values=values))
+
+    def _free_import_ids(self, connection, record_nos: list[int]) -> dict[int, str]:
+        """RECORDNO → a BC bill id no BC row holds yet. ``ia-<RECORDNO>`` unless a BC bill of BC's own has
+        that id (an import never takes over a row it did not create): then ``ia-<RECORDNO>-2``, ``-3``…"""
+        wanted = {bc_bill_id_for(no): no for no in record_nos}
+        taken = set(self.bc_bills(connection, bill_ids=list(wanted))) if wanted else set()
+        free = {no: bill_id for bill_id, no in wanted.items() if bill_id not in taken}
+        for bill_id in sorted(taken):
+            prefix = f"{bill_id}-"
+            held = set(connection.execute(select(self.bills.c.bill_id).where(
+                self.bills.c.company_id == self.ctx.company, self.bills.c.bill_id.like(f"{prefix}%"))).scalars())
+            suffix = 2
+            while f"{prefix}{suffix}" in held:
+                suffix += 1
+            free[wanted[bill_id]] = f"{prefix}{suffix}"
+        return free
 
     def _plan_linked(self, row, bc_lines, bill, lines, link) -> list[PlannedChange]:
         key, record_no = row["bill_id"], str(bill["intacct_record_no"])
