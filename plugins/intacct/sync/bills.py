@@ -366,8 +366,11 @@ class BillSync(ObjectSync):
             rows = self.bc_bills(connection, bill_ids=[p["bc_key"] for p in creates])
             lines = self.bc_lines(connection, list(rows))
             for intent in creates:
-                record, row = found.get(intent["intacct_key"]), rows.get(intent["bc_key"])
-                if record is None or row is None or row.get("intacct_record_no") is not None:
+                row = rows.get(intent["bc_key"])
+                if row is None or row.get("intacct_record_no") is not None:
+                    continue
+                record = self._claim(connection, found.get(intent["intacct_key"], []), row["bill_id"])
+                if record is None:
                     continue
                 change = self.plan.add(PlannedChange(
                     self.object_name, "to_intacct", "create", row["bill_id"], str(record["RECORDNO"]),
@@ -378,9 +381,9 @@ class BillSync(ObjectSync):
                 self.record(connection, [change])
             self.ctx.state.resolve_intents(connection, self.object_name, [p["write_key"] for p in pending])
 
-    def _lookup_created(self, business_keys: list[str]) -> dict[str, dict]:
-        """'VENDORID|RECORDID' → the Intacct APBILL with those values."""
-        found = {}
+    def _lookup_created(self, business_keys: list[str]) -> dict[str, list[dict]]:
+        """'VENDORID|RECORDID' → the Intacct APBILLs with those values, newest (highest RECORDNO) first."""
+        found: dict[str, list[dict]] = defaultdict(list)
         by_vendor = defaultdict(list)
         for business_key in business_keys:
             vendor, bill_number = business_key.split("|", 1)
@@ -390,8 +393,21 @@ class BillSync(ObjectSync):
                 for record in self.ctx.client.find("APBILL", filters.and_(
                         filters.eq("VENDORID", vendor), filters.in_("RECORDID", chunk)), ["RECORDNO", "RECORDID",
                                                                                            "VENDORID"]):
-                    found[f"{record['VENDORID']}|{record['RECORDID']}"] = record
+                    found[f"{record['VENDORID']}|{record['RECORDID']}"].append(record)
+        for records in found.values():
+            records.sort(key=lambda r: -_record_no(r))
         return found
+
+    def _claim(self, connection, candidates: list[dict], bill_id: str) -> dict | None:
+        """The Intacct bill a lost create made for ``bill_id``: of the bills with its vendor and number, the
+        newest one no other BC bill is linked to (an Intacct bill is never linked to two BC bills). BC refuses
+        to create two bills with one vendor and number, so our write is the newest such bill."""
+        numbers = [_record_no(r) for r in candidates if _record_no(r) >= 0]
+        if not numbers:
+            return None
+        held = {row["intacct_record_no"] for row in self.bc_bills(connection, record_nos=numbers).values()
+                if row["bill_id"] != bill_id}
+        return next((r for r in candidates if _record_no(r) >= 0 and _record_no(r) not in held), None)
 
     def _link_created(self, connection, row, lines, record_no, vendor, bill_number) -> None:
         values = {"intacct_record_no": record_no, "bill_number": bill_number}
@@ -483,8 +499,42 @@ class BillSync(ObjectSync):
         with self.ctx.warehouse.engine.connect() as connection:
             return self.vendor_ids(connection, bc_ids={r["vendor_id"] for r in rows})
 
+    def _refuse_duplicate_numbers(self, rows: list[dict]) -> list[dict]:
+        """The bills whose vendor and bill number no other live BC bill shares; the others are rejected as
+        needs review. Vendor + number (RECORDID) is what finds a bill again after a lost create answer, so
+        it must name one bill only."""
+        if not rows:
+            return rows
+        bills = self.bills
+        numbers = {row.get("bill_number") or row["bill_id"] for row in rows}
+        vendors = {row["vendor_id"] for row in rows}
+        statement = select(bills.c.bill_id, bills.c.vendor_id, bills.c.bill_number).where(
+            bills.c.company_id == self.ctx.company, bills.c.status != "void")
+        holders: dict[tuple, set[str]] = defaultdict(set)
+        with self.ctx.warehouse.engine.connect() as connection:
+            found = [*self.ctx.warehouse.select_in_chunks(connection, statement, bills.c.bill_number, list(numbers)),
+                     *self.ctx.warehouse.select_in_chunks(connection, statement, bills.c.bill_id, list(numbers))]
+        for held in found:
+            if held["vendor_id"] in vendors:
+                holders[(held["vendor_id"], held["bill_number"] or held["bill_id"])].add(held["bill_id"])
+        kept, refused = [], []
+        for row in rows:
+            number = row.get("bill_number") or row["bill_id"]
+            others = sorted(holders[(row["vendor_id"], number)] - {row["bill_id"]})
+            if not others:
+                kept.append(row)
+                continue
+            refused.append(self.plan.add(PlannedChange(
+                self.object_name, "to_intacct", "reject", row["bill_id"], None,
+                reason=f"needs review: bill number {number!r} of vendor {row['vendor_id']} is also used by BC "
+                       f"bill(s) {', '.join(others)}; give each bill its own number (or void the duplicate)",
+                details={"candidates": others})))
+        self.record_now(refused)
+        return kept
+
     def _send_creates(self, candidates: dict[str, dict], lines, vendor_links) -> None:
         valid, _ = self._validate(candidates, lines, vendor_links)
+        valid = self._refuse_duplicate_numbers(valid)
         vendor_links = self._ensure_vendors_in_intacct(valid, vendor_links)
         writes = []
         for row in valid:
@@ -515,7 +565,8 @@ class BillSync(ObjectSync):
             vendor, bill_number = write.intent["intacct_key"].split("|", 1)
             record_no = outcome.record_no if outcome is not None and outcome.ok else None
             if outcome is not None and outcome.ok and record_no is None:
-                found = self._lookup_created([write.intent["intacct_key"]]).get(write.intent["intacct_key"])
+                found = self._claim(connection, self._lookup_created([write.intent["intacct_key"]]).get(
+                    write.intent["intacct_key"], []), change.bc_key)
                 record_no = found["RECORDNO"] if found else None
             if record_no is not None:
                 change.intacct_key = str(record_no)
@@ -525,8 +576,9 @@ class BillSync(ObjectSync):
                 change.action = "reject"
                 change.reason, change.errorno = error_reason(outcome.error if outcome else None)
 
-        def looked_up(connection, write, record):
+        def looked_up(connection, write, candidates):
             change = write.change
+            record = self._claim(connection, candidates or [], change.bc_key)
             if record is not None:
                 vendor, bill_number = write.intent["intacct_key"].split("|", 1)
                 change.intacct_key = str(record["RECORDNO"])
@@ -539,7 +591,7 @@ class BillSync(ObjectSync):
 
         def on_unknown(batch):
             found = self._lookup_created([w.intent["intacct_key"] for w in batch])
-            self.settle_writes([(w, found.get(w.intent["intacct_key"])) for w in batch], looked_up,
+            self.settle_writes([(w, found.get(w.intent["intacct_key"], [])) for w in batch], looked_up,
                                crash_points=False)
 
         self.write_to_intacct("create", "APBILL", writes, lambda results: self.settle_writes(results, created),
@@ -597,6 +649,14 @@ class BillSync(ObjectSync):
 
         self.write_to_intacct("update", "APBILL", writes, lambda results: self.settle_writes(results, updated),
                               lambda batch: self.settle_writes([(w, None) for w in batch], updated))
+
+
+def _record_no(record: dict) -> int:
+    """An Intacct record's RECORDNO as a number (-1 when it has none readable)."""
+    try:
+        return int(record.get("RECORDNO"))
+    except (TypeError, ValueError):
+        return -1
 
 
 def _differs(left, right) -> bool:

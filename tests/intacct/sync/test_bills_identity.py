@@ -41,3 +41,59 @@ def test_an_import_never_takes_over_a_bc_bill_whose_id_looks_like_an_import(any_
     assert outcomes(any_warehouse, again.run_id, bc_key=own_id) == []
     assert one(any_warehouse, "bc_bills", bill_id=own_id)["total_amount"] == Decimal("12.34")
     assert len(rows(any_warehouse, "bc_bills", company_id=COMPANY, intacct_record_no=int(created["RECORDNO"]))) == 1
+
+
+def test_two_bc_bills_with_one_vendor_and_number_and_a_lost_answer(warehouse, make_engine, emulator):
+    from sync_testkit import bc_update
+    from test_sync_crash_safety import CrashOnce
+
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    vendor, record = linked_vendor(warehouse, emulator)
+    for bill_id in ("B-dup1", "B-dup2"):
+        new_bc_bill(warehouse, bill_id, vendor["vendor_id"], [("6500", "5.00")], bill_number="INV-SAME")
+    new_bc_bill(warehouse, "B-own", vendor["vendor_id"], [("6500", "6.00")], bill_number="INV-OWN")
+    lose_next = CrashOnce(fault_points.BEFORE_INTACCT_WRITE, "bills",
+                          action=lambda: emulator.admin.set_faults(fail_next=["lost_response"]))
+    first = make_engine(warehouse, fault_hook=lose_next).run("scheduled", BILLS)
+    assert lose_next.fired and first.status == "partial"
+    for bill_id in ("B-dup1", "B-dup2"):
+        [refused] = outcomes(warehouse, first.run_id, bc_key=bill_id)
+        assert refused["action"] == "rejected" and "needs review" in refused["reason"]
+    assert emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-SAME") == []
+    [own] = emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-OWN")
+    assert one(warehouse, "bc_bills", bill_id="B-own")["intacct_record_no"] == int(own["RECORDNO"])
+    # the person fixes the number: both are created and linked, each to its own Intacct bill
+    bc_update(warehouse, "bc_bills", {"bill_id": "B-dup2"}, bill_number="INV-SAME-2")
+    second = make_engine(warehouse).run("scheduled", BILLS)
+    assert second.status == "succeeded", second.message
+    linked = {one(warehouse, "bc_bills", bill_id=b)["intacct_record_no"] for b in ("B-dup1", "B-dup2")}
+    assert None not in linked and len(linked) == 2
+    assert make_engine(warehouse).run("scheduled", BILLS).status == "succeeded"
+
+
+def test_recovery_never_links_an_intacct_bill_that_another_bc_bill_holds(warehouse, make_engine, emulator):
+    # A create is written, then the run dies before BC hears of it. Meanwhile Intacct gets a second bill with
+    # the same vendor and number, already linked to another BC bill: recovery must pick the unclaimed one.
+    from test_sync_crash_safety import CrashOnce
+
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    vendor, record = linked_vendor(warehouse, emulator)
+    new_bc_bill(warehouse, "B-lost", vendor["vendor_id"], [("6500", "5.00")], bill_number="INV-Y")
+    crash = CrashOnce(fault_points.AFTER_INTACCT_WRITE, "bills")
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", BILLS)
+    [ours] = emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-Y")
+    other = _intacct_bill(emulator, record["VENDORID"], "INV-Y", "9.00")
+    new_bc_bill(warehouse, "B-held", vendor["vendor_id"], [("6500", "9.00")], bill_number="INV-Y2",
+                intacct_record_no=int(other["RECORDNO"]), status="draft")
+    rerun = make_engine(warehouse).run("scheduled", BILLS)
+    assert rerun.status != "failed", rerun.message
+    assert one(warehouse, "bc_bills", bill_id="B-lost")["intacct_record_no"] == int(ours["RECORDNO"])
+    assert one(warehouse, "bc_bills", bill_id="B-held")["intacct_record_no"] == int(other["RECORDNO"])
+    assert rows(warehouse, "intacct_pending_writes") == []
+    assert len(emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-Y")) == 2
