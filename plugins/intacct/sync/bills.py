@@ -86,12 +86,19 @@ class BillSync(ObjectSync):
         # compared, whatever their timestamp says (None: no window known, every bill is compared).
         self.content_window = (None if watermark.modified_at is None
                                else watermark.modified_at - ctx.config.lookback)
+        # A read from the start (first run, empty watermark, full refresh) is a complete key list: a linked
+        # bill absent from it was deleted, found now rather than at the next daily reconciliation.
+        full_read = set() if since is None else None
         for page in ctx.client.iter_pages("APBILL", intacct_fields("APBILL"), modified_since=since):
+            if full_read is not None:
+                full_read.update(_record_no(record) for record in page.records)
             self.sync_intacct_page(page.records, page.cursor)
         self.retry_rejected_imports()
         if since is not None:
             self.void_deleted_from_audit_trail(since)
-        if self.reconcile_due(watermark):
+        if full_read is not None:
+            self.reconcile_deletes(present=full_read)
+        elif self.reconcile_due(watermark):
             self.reconcile_deletes()
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_bills(bc_since)
@@ -326,9 +333,12 @@ class BillSync(ObjectSync):
         trail = self.ctx.client.deleted_from_audit_trail("APBILL", since)
         self._void(trail.record_nos, "deleted in Intacct (audit trail)")
 
-    def reconcile_deletes(self) -> None:
+    def reconcile_deletes(self, present: set[int] | None = None) -> None:
+        """Void linked bills whose RECORDNO Intacct no longer has (``present``: a complete key list already
+        read, else Intacct's keys are listed)."""
         ctx = self.ctx
-        present = set(ctx.client.list_record_numbers("APBILL"))
+        if present is None:
+            present = set(ctx.client.list_record_numbers("APBILL"))
         with ctx.warehouse.engine.connect() as connection:
             linked = connection.execute(select(self.bills.c.intacct_record_no).where(
                 self.bills.c.company_id == ctx.company, self.bills.c.intacct_record_no.is_not(None),

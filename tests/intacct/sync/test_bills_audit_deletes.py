@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sync_testkit import linked_vendor, new_bc_bill, one, outcomes
+from sync_testkit import linked_vendor, new_bc_bill, one, outcomes, rows
 
 from intacct.sync import RunOptions
 
@@ -58,3 +58,21 @@ def test_when_the_audit_trail_fails_the_run_logs_it_and_the_reconciliation_voids
     assert one(warehouse, "bc_bills", bill_id="B-noaudit")["status"] == "void"
     [logged] = outcomes(warehouse, summary.run_id, bc_key="B-noaudit")
     assert "no longer exists in Intacct" in logged["reason"]
+
+
+@pytest.mark.parametrize("options", [BILLS, RunOptions(objects=("bills",), full_refresh=True)])
+def test_a_read_from_the_start_finds_deletes_at_once(warehouse, make_engine, emulator, monkeypatch, options):
+    # An empty bills watermark (or a full refresh) skips the audit trail; the full read is the key list.
+    engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-fullread")
+    table = warehouse.tables["intacct_watermarks"]
+    with warehouse.engine.begin() as connection:
+        connection.execute(table.update().where(table.c.object == "bills").values(modified_at=None, record_no=None))
+    listed = []
+    monkeypatch.setattr(engine.client, "list_record_numbers", lambda *a, **k: listed.append(a) or [])
+    summary = engine.run("scheduled", options)
+    assert one(warehouse, "bc_bills", bill_id="B-fullread")["status"] == "void"
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="B-fullread")
+    assert logged["action"] == "deactivated" and "no longer exists in Intacct" in logged["reason"]
+    assert listed == []  # the full read itself was the key list
+    others = [b for b in rows(warehouse, "bc_bills") if b["bill_id"] != "B-fullread"]
+    assert others and all(b["status"] != "void" or b["intacct_state"] in ("Voided", "Reversed") for b in others)
