@@ -27,6 +27,12 @@ _NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18,2)
+# The text a bill and its lines carry to Intacct, with the names a BC user knows them by.
+_BILL_TEXT = {"bill_number": "Bill number (bill_number)", "reference": "Reference (reference)",
+              "description": "Description (description)", "payment_terms": "Payment terms (payment_terms)",
+              "currency": "Currency (currency)", "vendor_id": "Vendor (vendor_id)"}
+_LINE_TEXT = {"memo": "memo", "account_no": "account (account_no)", "department_id": "department (department_id)",
+              "location_id": "location (location_id)"}
 
 
 def xml_incompatible_fields(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> list[str]:
@@ -102,7 +108,7 @@ def validate_bill_for_intacct(bill: Mapping[str, Any], lines: Sequence[Mapping[s
     'inactive'); ``vendor_exists`` says whether the bill's vendor exists in BC; ``vendor`` (optional), the
     vendor row, is checked too since it may have to be created in Intacct first.
     """
-    reasons: list[str] = []
+    reasons: list[str] = xml_incompatible_fields({name: bill.get(name) for name in _BILL_TEXT}, _BILL_TEXT)
     vendor_id = normalize_text(bill.get("vendor_id"))
     if vendor_id is None:
         reasons.append("The bill has no vendor: set vendor_id to one of BC's vendors.")
@@ -147,6 +153,8 @@ def validate_bill_for_intacct(bill: Mapping[str, Any], lines: Sequence[Mapping[s
             if line_no in seen_line_numbers:
                 reasons.append(f"{label} appears twice: give each line its own line_no.")
             seen_line_numbers.add(line_no)
+        reasons.extend(xml_incompatible_fields({name: line.get(name) for name in _LINE_TEXT},
+                                               {name: f"{label} {text}" for name, text in _LINE_TEXT.items()}))
         account_no = normalize_text(line.get("account_no"))
         if account_no is None:
             reasons.append(f"{label} has no account: set account_no to an account of the chart of accounts.")
