@@ -141,7 +141,7 @@ class BillSync(ObjectSync):
 
     def sync_intacct_page(self, records: list[dict], cursor) -> None:
         ctx = self.ctx
-        bills = {b["intacct_record_no"]: b for b in self.convert_each(records, bill_from_intacct, "RECORDNO")}
+        bills = {b["intacct_record_no"]: b for b in self.convert_each(records, _bill_from_intacct, "RECORDNO")}
         self.seen_record_nos.update(bills)
         with ctx.warehouse.engine.connect() as connection:
             linked = {r["intacct_record_no"]: r for r in self.bc_bills(connection, record_nos=list(bills)).values()}
@@ -659,6 +659,17 @@ class BillSync(ObjectSync):
 
         self.write_to_intacct("update", "APBILL", writes, lambda results: self.settle_writes(results, updated),
                               lambda batch: self.settle_writes([(w, None) for w in batch], updated))
+
+
+def _bill_from_intacct(record: dict) -> dict:
+    """``bill_from_intacct`` whose refusal names the bill (by RECORDNO, or its number when that is missing)."""
+    try:
+        return bill_from_intacct(record)
+    except ValueError as error:
+        number = record.get("RECORDNO")
+        label = f"RECORDNO {number}" if number not in (None, "") else (
+            f"without a RECORDNO (bill number {record.get('RECORDID')!r}, vendor {record.get('VENDORID')!r})")
+        raise ValueError(f"Intacct bill {label}: {error}") from None
 
 
 def _record_no(record: dict) -> int:

@@ -194,7 +194,10 @@ def to_money(value: Any) -> Decimal | None:
         raise ValueError(f"{value!r} is not an amount")
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
-    cents = amount.quantize(CENT)
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:  # more digits than any amount has (1e400)
+        raise ValueError(f"{value!r} is too large for an amount") from None
     # Never round silently: an over-precise amount keeps its digits so validation can name it.
     return cents if cents == amount else amount
 
@@ -322,19 +325,41 @@ def _read(record: Mapping[str, Any], field: FieldMap) -> Any:
     return node
 
 
+# Fields an Intacct record of these objects cannot be used without (the sync keys and BC's required columns).
+REQUIRED_FROM_INTACCT: dict[str, frozenset[str]] = {
+    "APBILL": frozenset({"RECORDNO", "VENDORID", "WHENCREATED"}),
+    "APBILLITEM": frozenset({"ACCOUNTNO", "TRX_AMOUNT"}),
+}
+MAX_AMOUNT = Decimal("9999999999999999.99")  # what BC's NUMERIC(18,2) columns hold
+
+
+def _checked(field: FieldMap, value: Any, object_name: str) -> Any:
+    """Refuse, never guess: a missing required value, an amount with more than cents or beyond BC's columns."""
+    if value is None and field.intacct in REQUIRED_FROM_INTACCT.get(object_name, ()):
+        raise ValueError("the value is missing and the sync needs it")
+    if field.kind == "money" and value is not None:
+        if has_more_than_two_decimals(value):
+            raise ValueError(f"{value} has more than 2 decimal places")
+        if abs(value) > MAX_AMOUNT:
+            raise ValueError(f"{value} is too large for an amount")
+    return value
+
+
 def _convert(record: Mapping[str, Any], fields: Iterable[FieldMap], object_name: str) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for field in fields:
         try:
-            row[field.bc] = _NORMALIZERS[field.kind](_read(record, field))
-        except ValueError as exc:
+            row[field.bc] = _checked(field, _NORMALIZERS[field.kind](_read(record, field)), object_name)
+        except (ValueError, TypeError, ArithmeticError) as exc:
             # The value itself may be sensitive (TAXID); name the field only.
             raise ValueError(f"Intacct {object_name} field {field.intacct} is malformed: {_describe(field, exc)}") from None
     return row
 
 
-def _describe(field: FieldMap, exc: ValueError) -> str:
-    return f"expected a {field.kind} value" if field.bc == "tax_id" else str(exc)
+def _describe(field: FieldMap, exc: Exception) -> str:
+    if field.bc == "tax_id":
+        return f"expected a {field.kind} value"
+    return str(exc) if isinstance(exc, ValueError) else f"expected a {field.kind} value"
 
 
 def account_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,7 +373,10 @@ def vendor_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
 def bill_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
     """BC bill columns (plus ``intacct_vendor_id`` and bookkeeping keys) with the BC status derived."""
     row = _convert(record, BILL_FIELDS, "APBILL")
-    total_paid = to_money(record.get("TRX_TOTALPAID"))
+    try:
+        total_paid = to_money(record.get("TRX_TOTALPAID"))
+    except ValueError as exc:
+        raise ValueError(f"Intacct APBILL field TRX_TOTALPAID is malformed: {exc}") from None
     row["status"] = bill_status_from_intacct(row["intacct_state"], row["amount_due"], total_paid)
     return row
 

@@ -53,3 +53,59 @@ def test_a_nul_byte_in_an_edit_of_a_linked_bill_is_rejected_and_others_sync(ware
     assert rejected["action"] == "rejected" and "Description (description)" in rejected["reason"]
     assert "U+0000" in rejected["reason"]
     assert emulator.admin.get_record("DEMO", "APBILL", good["intacct_record_no"])["DESCRIPTION"] == "plain edit"
+
+
+MALFORMED = {  # what a client that passes Intacct's text through (or reads it leniently) may hand the sync
+    "huge amount": ({"TRX_TOTALENTERED": "1e400"}, "TRX_TOTALENTERED"),
+    "huge decimal": ({"TRX_TOTALENTERED": Decimal("1E+400")}, "TRX_TOTALENTERED"),
+    "decimal comma": ({"TRX_TOTALENTERED": "12,34"}, "TRX_TOTALENTERED"),
+    "not a number": ({"TRX_TOTALDUE": "NaN"}, "TRX_TOTALDUE"),
+    "more than cents": ({"TRX_TOTALENTERED": Decimal("10.005")}, "TRX_TOTALENTERED"),
+    "no RECORDNO": ({"RECORDNO": None}, "RECORDNO"),
+    "empty vendor": ({"VENDORID": ""}, "VENDORID"),
+    "empty bill date": ({"WHENCREATED": None}, "WHENCREATED"),
+    "a list for a date": ({"WHENDUE": ["09/01/2026"]}, "WHENDUE"),
+}
+
+
+def test_malformed_intacct_bills_are_rejected_one_by_one(any_warehouse, make_engine, emulator, monkeypatch):
+    engine = make_engine(any_warehouse)
+    engine.run("scheduled", RunOptions(objects=("accounts", "vendors")))
+    real_pages, real_find = engine.client.iter_pages, engine.client.find
+    spoiled: dict[str, dict] = {}
+    changes: dict[int, dict] = {}  # RECORDNO → the spoiled values, every time the bill is read
+
+    def spoil(records):
+        for record in records:
+            if record.get("RECORDNO") in changes:
+                record.update(changes[record["RECORDNO"]])
+        return records
+
+    def pages(object_name, fields, **kwargs):
+        for page in real_pages(object_name, fields, **kwargs):
+            if object_name == "APBILL":
+                if not spoiled:
+                    for (kind, (change, _)), record in zip(MALFORMED.items(), page.records, strict=False):
+                        spoiled[kind], changes[record["RECORDNO"]] = dict(record), change
+                spoil(page.records)
+            yield page
+
+    def find(object_name, *args, **kwargs):
+        found = real_find(object_name, *args, **kwargs)
+        return spoil(found) if object_name == "APBILL" else found
+
+    monkeypatch.setattr(engine.client, "iter_pages", pages)
+    monkeypatch.setattr(engine.client, "find", find)
+    summary = engine.run("scheduled", RunOptions(objects=("bills",)))
+    assert summary.status == "partial", summary.message
+    rejected = {o["reason"]: o for o in outcomes(any_warehouse, summary.run_id, action="rejected")}
+    for kind, (_, field) in MALFORMED.items():
+        original = spoiled[kind]
+        named = [reason for reason in rejected if field in reason and (
+            f"RECORDNO {original['RECORDNO']}" in reason if field != "RECORDNO" else original["RECORDID"] in reason)]
+        assert named, (kind, list(rejected))
+        assert rows(any_warehouse, "bc_bills", intacct_record_no=original["RECORDNO"]) == []
+    assert not rows(any_warehouse, "bc_bills", total_amount=Decimal("1234.00"))
+    imported = rows(any_warehouse, "bc_bills", company_id=COMPANY)
+    visible = emulator.admin.find_records("DEMO", "APBILL", MEGAENTITYID=ENTITY)
+    assert len(imported) == len(visible) - len(MALFORMED) > 0

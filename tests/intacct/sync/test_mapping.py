@@ -20,6 +20,7 @@ from intacct.sync.mapping import (
     bill_to_intacct,
     intacct_fields,
     normalize_bc_vendor,
+    to_money,
     vendor_from_intacct,
     vendor_to_intacct,
 )
@@ -302,3 +303,24 @@ def test_normalize_vendor_frame_rejects_unknown_statuses_by_key():
     frame = pd.DataFrame([{name: "x" for name in VENDOR_SYNCED_FIELDS}], index=["V7"])
     with pytest.raises(ValueError, match=r"\['V7'\]"):
         mapping.normalize_vendor_frame(frame)
+
+
+@pytest.mark.parametrize("value", ["1e400", Decimal("1E+400")])
+def test_an_amount_beyond_any_precision_is_refused_not_raised(value):
+    with pytest.raises(ValueError, match="too large"):
+        to_money(value)
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("TRX_TOTALENTERED", "12,34", "TRX_TOTALENTERED"),
+    ("TRX_TOTALENTERED", Decimal("10.005"), "more than 2 decimal places"),
+    ("TRX_TOTALENTERED", Decimal("1E+17"), "too large"),
+    ("RECORDNO", None, "RECORDNO is malformed: the value is missing"),
+    ("VENDORID", "  ", "VENDORID"),
+    ("WHENDUE", ["09/01/2026"], "WHENDUE"),
+])
+def test_a_malformed_intacct_bill_is_refused_naming_the_field(field, value, expected):
+    record = {"RECORDNO": "7", "VENDORID": "V1", "RECORDID": "B-7", "WHENCREATED": "09/01/2026",
+              "TRX_TOTALENTERED": "12.34", "STATE": "Posted", field: value}
+    with pytest.raises(ValueError, match=expected):
+        bill_from_intacct(record)
