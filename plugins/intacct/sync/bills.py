@@ -607,6 +607,19 @@ class BillSync(ObjectSync):
         self.write_to_intacct("create", "APBILL", writes, lambda results: self.settle_writes(results, created),
                               on_unknown)
 
+    def _holds(self, record_no: int, expected_hash: str, vendor: str | None) -> bool:
+        """Whether the Intacct bill, read back now, has exactly the content BC sent (an "already applied"
+        answer is verified, never assumed)."""
+        found = self.ctx.client.find("APBILL", filters.eq("RECORDNO", record_no), intacct_fields("APBILL"))
+        if len(found) != 1:
+            return False
+        lines = self.ctx.client.read_bill_lines([record_no], intacct_fields("APBILLITEM")).get(record_no, [])
+        try:
+            bill = bill_from_intacct(found[0])
+            return content_hash(bill, bill_lines_from_intacct(lines), vendor, self.location) == expected_hash
+        except ValueError:
+            return False
+
     def _intacct_fields(self, row: dict, lines: list[dict], vendor: str | None) -> dict | None:
         """The APBILL write fields, or None after rejecting the bill with the reason it cannot be sent."""
         try:
@@ -637,18 +650,27 @@ class BillSync(ObjectSync):
             change = self.plan.add(PlannedChange(
                 self.object_name, "to_intacct", "update", row["bill_id"], str(row["intacct_record_no"]),
                 reason="bill edited in BC: sent with all its lines", values=fields))
-            write_key = f"bill:{row['bill_id']}:update:{base}"
-            writes.append(IntacctWrite(change, WriteRequest(write_key, fields), {
+            # One control id per intended write: the same content sent again by a later run (b → a → b) is a
+            # new write, not a replay Intacct answers with "already executed".
+            write_key = f"bill:{row['bill_id']}:update:{base}:{self.ctx.run_id}"
+            writes.append(IntacctWrite(change, WriteRequest(write_key, fields, scope=self.ctx.run_id), {
                 "write_key": write_key, "operation": "update", "bc_key": row["bill_id"],
                 "intacct_key": str(row["intacct_record_no"])}))
             meta[row["bill_id"]] = (row["intacct_record_no"], bc_hash)
         if self.dry_run or not writes:
             return
+        by_id = {row["bill_id"]: row for row, _, _ in updates}
 
         def updated(connection, write, outcome):
             change = write.change
             record_no, bc_hash = meta[change.bc_key]
-            if outcome is not None and outcome.ok:
+            if outcome is not None and outcome.ok and outcome.already_applied and not self._holds(
+                    record_no, bc_hash, vendor_links.get(by_id[change.bc_key]["vendor_id"])):
+                change.action = "reject"
+                change.reason, change.errorno = (
+                    "Intacct answered that this update was already applied, but the bill read back differs from "
+                    "BC's: it is sent again on the next run", None)
+            elif outcome is not None and outcome.ok:
                 self.ctx.state.save_links(connection, self.object_name, [Link(
                     change.bc_key, str(record_no), record_no, {"bc_hash": bc_hash, "intacct_hash": bc_hash}, None)])
             else:

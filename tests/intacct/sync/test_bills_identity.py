@@ -97,3 +97,53 @@ def test_recovery_never_links_an_intacct_bill_that_another_bc_bill_holds(warehou
     assert one(warehouse, "bc_bills", bill_id="B-held")["intacct_record_no"] == int(other["RECORDNO"])
     assert rows(warehouse, "intacct_pending_writes") == []
     assert len(emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-Y")) == 2
+
+
+def _open_bill(warehouse):
+    return sorted((b for b in rows(warehouse, "bc_bills", company_id=COMPANY, status="ready_to_pay")
+                   if b["intacct_record_no"] is not None), key=lambda b: b["bill_id"])[0]
+
+
+def test_a_bc_edit_reapplied_after_intacct_reverted_it_reaches_intacct(warehouse, make_engine, emulator):
+    from sync_testkit import bc_update
+
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    bill = _open_bill(warehouse)
+    original = bill["description"]
+    bc_update(warehouse, "bc_bills", {"bill_id": bill["bill_id"]}, description="from BC")     # b
+    engine.run("scheduled", BILLS)
+    emulator.admin.advance_clock(2)
+    emulator.admin.ui_update("DEMO", "APBILL", bill["intacct_record_no"], {"DESCRIPTION": original})  # a
+    engine.run("scheduled", BILLS)
+    assert one(warehouse, "bc_bills", bill_id=bill["bill_id"])["description"] == original
+    bc_update(warehouse, "bc_bills", {"bill_id": bill["bill_id"]}, description="from BC")     # b again
+    summary = engine.run("scheduled", BILLS)
+    [sent] = [o for o in outcomes(warehouse, summary.run_id, bc_key=bill["bill_id"]) if o["direction"] == "to_intacct"]
+    assert sent["action"] == "updated"
+    assert emulator.admin.get_record("DEMO", "APBILL", bill["intacct_record_no"])["DESCRIPTION"] == "from BC"
+    engine.run("scheduled", BILLS)  # and the next run does not revert BC
+    assert one(warehouse, "bc_bills", bill_id=bill["bill_id"])["description"] == "from BC"
+
+
+def test_an_already_applied_answer_is_verified_by_reading_the_bill_back(warehouse, make_engine, emulator,
+                                                                        monkeypatch):
+    from sync_testkit import bc_update
+
+    from intacct.client.writing import WriteOutcome
+
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    bill = _open_bill(warehouse)
+    bc_update(warehouse, "bc_bills", {"bill_id": bill["bill_id"]}, description="never written")
+    real_update = engine.client.update
+    monkeypatch.setattr(engine.client, "update", lambda obj, requests: [
+        WriteOutcome(r.key, True, int(r.fields["RECORDNO"]), None, already_applied=True) for r in requests])
+    summary = engine.run("scheduled", BILLS)
+    [refused] = outcomes(warehouse, summary.run_id, bc_key=bill["bill_id"], direction="to_intacct")
+    assert refused["action"] == "rejected" and "already applied" in refused["reason"]
+    monkeypatch.setattr(engine.client, "update", real_update)
+    again = engine.run("scheduled", BILLS)
+    [sent] = outcomes(warehouse, again.run_id, bc_key=bill["bill_id"], direction="to_intacct")
+    assert sent["action"] == "updated"
+    assert emulator.admin.get_record("DEMO", "APBILL", bill["intacct_record_no"])["DESCRIPTION"] == "never written"
