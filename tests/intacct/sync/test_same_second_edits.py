@@ -1,4 +1,4 @@
-"""Bills under newest_wins and same-second Intacct edits: BC's total always equals Intacct's."""
+"""newest_wins on bills and vendors, and same-second Intacct edits: whole seconds, a tie goes to Intacct."""
 
 from __future__ import annotations
 
@@ -80,3 +80,18 @@ def test_an_intacct_edit_in_the_second_of_the_last_read_is_seen(any_warehouse, m
     assert row["description"] == (after["DESCRIPTION"] or None)
     bc_lines = sorted(rows(any_warehouse, "bc_bill_lines", bill_id=bill["bill_id"]), key=lambda r: r["line_no"])
     assert bc_lines[0]["amount"] == Decimal(_item(emulator, record_no)["TRX_AMOUNT"])
+
+
+def test_newest_wins_gives_a_same_second_vendor_race_to_intacct(warehouse, make_engine, emulator, frozen_second):
+    from sync_testkit import linked_vendor
+
+    engine = make_engine(warehouse, policy="newest_wins")
+    engine.run("scheduled")
+    vendor, record = linked_vendor(warehouse, emulator)
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.PHONE1": "+1 555 010 0001"})
+    bc_update(warehouse, "bc_vendors", {"vendor_id": vendor["vendor_id"]}, phone="+1 555 020 0002",
+              updated_at=frozen_second + timedelta(microseconds=700_000))
+    engine.run("scheduled", RunOptions(objects=("vendors",)))
+    assert one(warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])["phone"] == "+1 555 010 0001"
+    after = emulator.admin.get_record("DEMO", "VENDOR", record["RECORDNO"])
+    assert after["DISPLAYCONTACT.PHONE1"] == "+1 555 010 0001"
