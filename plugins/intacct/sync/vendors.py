@@ -248,18 +248,34 @@ class VendorSync(ObjectSync):
         writes = [IntacctWrite(change, WriteRequest(f"vendor:{change.bc_key}", change.values),
                                {"write_key": f"vendor:{change.bc_key}", "operation": "create",
                                 "bc_key": change.bc_key, "intacct_key": change.intacct_key}) for change in creates]
+        read_back: dict[str, dict] = {}
 
         def created(connection, write, outcome):
             change, row = write.change, rows[write.change.bc_key]
-            if outcome is not None and outcome.ok:
-                record = {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
-                          "intacct_modified_at": None}
-                if outcome.already_applied:
-                    change.reason += " (Intacct had already applied this create)"
+            if outcome is not None and outcome.ok and outcome.already_applied:
+                # A replayed request: what Intacct holds is read back (its RECORDNO above all), never assumed.
+                record = read_back.get(change.intacct_key)
+                if record is None:
+                    change.action = "skip"
+                    change.reason = ("Intacct called this create already applied but has no such vendor: "
+                                     "retried on the next run")
+                    return
+                change.reason += " (Intacct had already applied this create; confirmed by reading it back)"
+                self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
+            elif outcome is not None and outcome.ok:
+                record = read_back.get(change.intacct_key) if outcome.record_no is None else None
+                record = record or {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
+                                    "intacct_modified_at": None}
                 self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
             else:
                 change.action = "reject"
                 change.reason, change.errorno = error_reason(outcome.error if outcome else None)
+
+        def on_batch(results):
+            replayed = [w.change.intacct_key for w, outcome in results
+                        if outcome is not None and outcome.ok and (outcome.already_applied or outcome.record_no is None)]
+            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
+            self.settle_writes(results, created)
 
         def looked_up(connection, write, record):
             change = write.change
@@ -276,8 +292,7 @@ class VendorSync(ObjectSync):
                 "VENDORID", [w.change.intacct_key for w in batch])}
             self.settle_writes([(w, found.get(w.change.intacct_key)) for w in batch], looked_up, crash_points=False)
 
-        self.write_to_intacct("create", "VENDOR", writes, lambda results: self.settle_writes(results, created),
-                              on_unknown)
+        self.write_to_intacct("create", "VENDOR", writes, on_batch, on_unknown)
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
@@ -451,13 +466,27 @@ class VendorSync(ObjectSync):
             fields = vendor_to_intacct(push["row"], fields=push["fields"])
             if push["record_no"] is not None:
                 fields = {"RECORDNO": push["record_no"], **fields}
-            write_key = f"vendor:{key}:update:{push['base_hash'][:12]}"
-            writes.append(IntacctWrite(push["change"], WriteRequest(write_key, fields), {
+            # One id per intended write: the base it was planned on, the values it sends, and the run (as the
+            # request's scope), so b → a → b sends b again instead of replaying the first write's id.
+            intended = snapshot_hash({"base": push["base_hash"], "fields": {
+                f: push["agreed"].get(f) for f in push["fields"]}})
+            write_key = f"vendor:{key}:update:{intended[:16]}"
+            writes.append(IntacctWrite(push["change"], WriteRequest(write_key, fields, scope=self.ctx.run_id), {
                 "write_key": write_key, "operation": "update", "bc_key": key,
                 "intacct_key": push["row"]["intacct_vendor_id"]}))
+        read_back: dict[str, dict] = {}
 
         def updated(connection, write, outcome):
             change, push = write.change, self.to_push[write.change.bc_key]
+            if outcome is not None and outcome.ok and outcome.already_applied:
+                record = read_back.get(change.intacct_key)
+                held = comparable(record) if record is not None else {}
+                if record is None or any(held.get(f) != push["agreed"].get(f) for f in push["fields"]):
+                    change.action = "reject"
+                    change.reason = ("Intacct called this update already applied, but the vendor does not hold "
+                                     f"the values ({', '.join(push['fields'])}): it is sent again on the next run")
+                    return
+                change.reason += " (Intacct had already applied it; confirmed by reading it back)"
             if outcome is not None and outcome.ok:
                 self.ctx.state.save_links(connection, self.object_name, [Link(
                     change.bc_key, change.intacct_key, push["record_no"], push["agreed"],
@@ -470,7 +499,13 @@ class VendorSync(ObjectSync):
                 change.action = "reject"
                 change.reason, change.errorno = error_reason(outcome.error)
 
-        self.write_to_intacct("update", "VENDOR", writes, lambda results: self.settle_writes(results, updated),
+        def on_batch(results):
+            replayed = [w.change.intacct_key for w, outcome in results
+                        if outcome is not None and outcome.ok and outcome.already_applied]
+            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
+            self.settle_writes(results, updated)
+
+        self.write_to_intacct("update", "VENDOR", writes, on_batch,
                               lambda batch: self.settle_writes([(w, None) for w in batch], updated))
 
     # Deletes --------------------------------------------------------------------------------------
