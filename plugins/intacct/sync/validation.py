@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from intacct.sync.mapping import (
+    VENDOR_FIELDS,
     VENDOR_NAME_MAX_LENGTH,
     has_more_than_two_decimals,
     normalize_text,
@@ -71,7 +72,15 @@ def validate_vendor_for_intacct(row: Mapping[str, Any]) -> list[str]:
     status = normalize_text(row.get("status"))
     if status is not None and status not in {"active", "inactive"}:
         reasons.append(f"Status {status!r} is unknown: use 'active' or 'inactive'.")
+    # Every text the write may carry, so one bad character rejects this row instead of the whole request.
+    reasons += xml_incompatible_fields({name: row.get(name) for name in _VENDOR_TEXT_FIELDS}, _VENDOR_LABELS)
     return reasons
+
+
+_VENDOR_TEXT_FIELDS = tuple(dict.fromkeys(
+    ["intacct_vendor_id", *(f.bc for f in VENDOR_FIELDS if f.write_path and f.kind == "text")]))
+_VENDOR_LABELS = {"intacct_vendor_id": "intacct_vendor_id (the Intacct VENDORID)", "name": "Vendor name",
+                  "tax_id": "Tax id"}
 
 
 def _amount_problem(value: Any, what: str, fix: str) -> tuple[Decimal | None, str | None]:

@@ -47,6 +47,24 @@ def derive_vendor_id(bc_vendor_id: str) -> str:
     return f"{prefix}-{suffix}" if prefix else suffix
 
 
+_COMPANY_HASH_LENGTH = 6  # base32 characters = 30 bits, mixed with the full BC id
+
+
+def company_vendor_id(bc_vendor_id: str, bc_company_id: str) -> str:
+    """The VENDORID for a BC vendor whose plain derived id is held by another vendor in Intacct.
+
+    Two BC companies synced with one Intacct company may both have a vendor ``V001``: the second one to be
+    created gets ``V001-`` plus a short hash of its BC company and vendor id, so it never lands on the first
+    company's vendor. Always the same for the same company and vendor, so retries find it again.
+    """
+    plain = derive_vendor_id(bc_vendor_id)
+    company = normalize_text(bc_company_id) or ""
+    digest = hashlib.sha256(f"{company}\x1f{normalize_text(bc_vendor_id)}".encode()).digest()
+    suffix = base64.b32encode(digest).decode("ascii")[:_COMPANY_HASH_LENGTH]
+    head = plain[:VENDOR_ID_MAX_LENGTH - _COMPANY_HASH_LENGTH - 1].rstrip("-_")
+    return f"{head}-{suffix}" if head else suffix
+
+
 _LEGAL_SUFFIXES = frozenset({
     "inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "corp", "corporation", "co", "company",
     "plc", "gmbh", "ag", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "pty", "pte", "oy", "ab", "kg",
@@ -153,6 +171,7 @@ class VendorIndex:
         self._by_vendor_id: dict[str, list[int]] = {}
         self._by_tax_id: dict[str, list[int]] = {}
         self._by_name: dict[str, list[int]] = {}
+        self._tax_ids: list[str] = []  # normalized, by position (never logged)
         for record in records:
             vendor_id = normalize_text(_pick(record, "VENDORID", "intacct_vendor_id"))
             record_no = _pick(record, "RECORDNO", "intacct_record_no")
@@ -163,6 +182,7 @@ class VendorIndex:
             if vendor_id:
                 self._by_vendor_id.setdefault(vendor_id, []).append(position)
             tax_id = normalize_tax_id(_pick(record, "TAXID", "tax_id"))
+            self._tax_ids.append(tax_id)
             if tax_id:
                 self._by_tax_id.setdefault(tax_id, []).append(position)
             normalized = normalize_name(name)
@@ -178,31 +198,46 @@ class VendorIndex:
             for position, reasons in sorted(hits.items())
         )
 
-    def match(self, bc_row: Mapping[str, Any]) -> MatchResult:
+    def match(self, bc_row: Mapping[str, Any], vendor_ids: Iterable[str] | None = None) -> MatchResult:
         """Find the Intacct vendor this BC vendor already is.
 
-        The derived VENDORID (or the row's intacct_vendor_id) is decisive: a vendor with it is the one this
-        sync created (perhaps in a run whose response was lost). Otherwise every vendor with the same tax id
-        or the same normalized name is a candidate: exactly one is a match; several need a person to choose.
+        A vendor with one of ``vendor_ids`` (default: the derived VENDORID), or with the row's
+        intacct_vendor_id, is the one this sync created (perhaps in a run whose response was lost), provided
+        its name or tax id agrees; one with the same id but another name and tax id belongs to someone else
+        (e.g. another BC company's vendor) and is no candidate. Otherwise every vendor with the same tax id or
+        the same normalized name is a candidate: exactly one is a match; several need a person to choose.
+        Tax ids veto: a vendor whose tax id differs from the BC vendor's is never a candidate, whatever else
+        agrees (both tax ids must be known to differ).
         """
-        wanted_ids = {derive_vendor_id(bc_row["vendor_id"])} if normalize_text(bc_row.get("vendor_id")) else set()
+        if vendor_ids is None:
+            vendor_ids = [derive_vendor_id(bc_row["vendor_id"])] if normalize_text(bc_row.get("vendor_id")) else []
+        wanted_ids = {normalize_text(v) for v in vendor_ids} - {None}
         linked = normalize_text(bc_row.get("intacct_vendor_id"))
         if linked:
             wanted_ids.add(linked)
+        tax_id = normalize_tax_id(bc_row.get("tax_id"))
+        name = normalize_name(bc_row.get("name"))
+
+        def vetoed(position: int) -> bool:
+            return bool(tax_id) and bool(self._tax_ids[position]) and self._tax_ids[position] != tax_id
+
         by_id: dict[int, list[str]] = {}
         for wanted in wanted_ids:
             for position in self._by_vendor_id.get(wanted, ()):
+                same_name = bool(name) and normalize_name(self._entries[position][2]) == name
+                same_tax = bool(tax_id) and self._tax_ids[position] == tax_id
+                if vetoed(position) or not (same_name or same_tax or wanted == linked):
+                    continue
                 by_id.setdefault(position, []).append("vendor_id")
         if len(by_id) == 1:
             return MatchResult(exact=self._candidates(by_id)[0], candidates=self._candidates(by_id))
 
         hits = by_id
-        tax_id = normalize_tax_id(bc_row.get("tax_id"))
         for position in self._by_tax_id.get(tax_id, ()) if tax_id else ():
             hits.setdefault(position, []).append("tax_id")
-        name = normalize_name(bc_row.get("name"))
         for position in self._by_name.get(name, ()) if name else ():
-            hits.setdefault(position, []).append("name")
+            if not vetoed(position):
+                hits.setdefault(position, []).append("name")
         candidates = self._candidates(hits)
         if len(candidates) == 1:
             return MatchResult(exact=candidates[0], candidates=candidates)

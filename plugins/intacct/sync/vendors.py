@@ -25,7 +25,7 @@ from intacct.sync.mapping import (
 from intacct.sync.plan import PlannedChange
 from intacct.sync.state import Link, bc_changed_since, changed_since, chunks, snapshot_hash, utc_now
 from intacct.sync.validation import validate_vendor_for_intacct
-from intacct.sync.vendor_ids import VendorIndex, derive_vendor_id
+from intacct.sync.vendor_ids import VendorIndex, company_vendor_id, derive_vendor_id
 
 FIELDS = list(VENDOR_SYNCED_FIELDS)
 IMPORTED_PREFIX = "ia-"
@@ -64,7 +64,6 @@ class VendorSync(ObjectSync):
         started = utc_now()
         self.handled: set[str] = set()
         self.to_push: dict[str, dict] = {}   # bc key → what to write to Intacct
-        self.first_contact = watermark.modified_at is None
         if not self.dry_run:
             self.finish_interrupted_writes()
         self.sync_new_bc_vendors()
@@ -93,7 +92,31 @@ class VendorSync(ObjectSync):
         found = []
         for chunk in chunks(values, LOOKUP_CHUNK):
             found += self.ctx.client.find("VENDOR", filters.in_(field, chunk), intacct_fields("VENDOR"))
-        return [vendor_from_intacct(record) for record in found]
+        # A malformed record is rejected (naming it and the field) and left out; the others go on.
+        return self.convert_each(found, vendor_from_intacct, "VENDORID")
+
+    def candidate_records(self, rows: list[dict], vendor_ids: list[str]) -> dict[str, dict]:
+        """Full Intacct records that may be these BC vendors: by VENDORID, tax id and name.
+
+        Normalized names are matched against the BC copies of Intacct's vendors plus Intacct's vendors
+        changed since the last read (which the copies do not hold yet): on the first vendor sync that is all of
+        them. Every record is read with all its fields, so first and later contact match the same way and a
+        link compares full records.
+        """
+        ctx = self.ctx
+        found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", vendor_ids)}
+        for field, column in (("TAXID", "tax_id"), ("NAME", "name")):
+            for record in self.find_in_intacct(field, (row.get(column) for row in rows)):
+                found.setdefault(record["intacct_vendor_id"], record)
+        since = changed_since(ctx.state.watermark(self.object_name), ctx.config.lookback, ctx.options.full_refresh)
+        for raw in ctx.client.iter_records("VENDOR", intacct_fields("VENDOR"), modified_since=since):
+            try:  # a malformed record is rejected by the page read that follows
+                record = vendor_from_intacct(raw)
+            except ValueError:
+                continue
+            if record.get("intacct_vendor_id"):
+                found.setdefault(record["intacct_vendor_id"], record)
+        return found
 
     # Crash recovery -------------------------------------------------------------------------------
 
@@ -123,7 +146,6 @@ class VendorSync(ObjectSync):
     def prepare_and_sync_new(self, vendor_ids: set[str]) -> None:
         """Only the new-vendor step, for these BC vendors (the bills sync sends a bill's vendor first)."""
         self.handled, self.to_push = set(), {}
-        self.first_contact = self.ctx.state.watermark(self.object_name).modified_at is None
         self.sync_new_bc_vendors(only=vendor_ids)
 
     def sync_new_bc_vendors(self, only: set[str] | None = None) -> None:
@@ -146,39 +168,47 @@ class VendorSync(ObjectSync):
         self.handled.update(row["vendor_id"] for row in unlinked)
         if not valid:
             return
-        derived = {row["vendor_id"]: derive_vendor_id(row["vendor_id"]) for row in valid}
-        if self.first_contact:
-            # Nothing imported yet to compare normalized names with: list Intacct's vendors (few fields).
-            candidates = {r["intacct_vendor_id"]: r for r in map(vendor_from_intacct, ctx.client.iter_records(
-                "VENDOR", ["RECORDNO", "VENDORID", "NAME", "TAXID", "STATUS", "WHENMODIFIED"]))}
-        else:
-            candidates = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", derived.values())}
-            for field, column in (("TAXID", "tax_id"), ("NAME", "name")):
-                for record in self.find_in_intacct(field, (row.get(column) for row in valid)):
-                    candidates.setdefault(record["intacct_vendor_id"], record)
+        plain = {row["vendor_id"]: derive_vendor_id(row["vendor_id"]) for row in valid}
+        qualified = {key: company_vendor_id(key, ctx.company) for key in plain}
+        candidates = self.candidate_records(valid, list(plain.values()) + list(qualified.values()))
         with ctx.warehouse.engine.connect() as connection:
             mirror = {r["intacct_vendor_id"]: dict(r) for r in connection.execute(select(self.table).where(
                 self.table.c.company_id == ctx.company, self.table.c.intacct_vendor_id.is_not(None))).mappings()}
         owner = {vendor_id: row["vendor_id"] for vendor_id, row in mirror.items()}
         index = VendorIndex(list(candidates.values()) + [r for k, r in mirror.items() if k not in candidates])
+        # A mirror-only match is read from Intacct in full before anything is compared with it.
+        matches = {row["vendor_id"]: index.match(row, [plain[row["vendor_id"]], qualified[row["vendor_id"]]])
+                   for row in valid}
+        missing = {m.exact.vendor_id for m in matches.values() if m.exact is not None} - set(candidates)
+        candidates.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", missing)})
+        claims: dict[str, list[str]] = {}  # Intacct vendor → the BC vendors of this run matching it
+        for key, match in matches.items():
+            if match.exact is not None:
+                claims.setdefault(match.exact.vendor_id, []).append(key)
 
         links, creates, review = [], [], []
         for row in valid:
-            match = index.match(row)
             bc_key = row["vendor_id"]
+            match = matches[bc_key]
             if match.exact is not None:
                 intacct_id = match.exact.vendor_id
+                others = [k for k in claims[intacct_id] if k != bc_key]
                 if intacct_id in owner and owner[intacct_id] != bc_key:
+                    others.insert(0, owner[intacct_id])
+                if others:
+                    # Decided before any link is written: one Intacct vendor never gets two BC counterparts.
                     review.append(self.plan.add(PlannedChange(
                         self.object_name, "to_intacct", "reject", bc_key, intacct_id,
-                        reason=(f"Needs review: matches the Intacct vendor {match.exact.describe()}, which is "
-                                f"already linked to BC vendor {owner[intacct_id]}. Merge the two BC vendors or "
-                                "make them distinct."), details={"candidates": [match.exact.describe()]})))
+                        reason=(f"Needs review: matches the Intacct vendor {match.exact.describe()}, which "
+                                f"{'is already linked to' if intacct_id in owner else 'also matches'} BC vendor(s) "
+                                f"{', '.join(others)}. Merge the BC vendors, make them distinct, or set "
+                                "intacct_vendor_id on the right one."),
+                        details={"candidates": [match.exact.describe()], "claimed_by": others})))
                 elif intacct_id in candidates:
                     links.append((row, candidates[intacct_id], self.plan.add(PlannedChange(
                         self.object_name, "to_intacct", "link", bc_key, intacct_id, reason=match.describe(),
                         details={"matched_on": list(match.exact.matched_on)}))))
-                else:  # matched only a BC copy without an Intacct record at hand: look it up next run
+                else:  # matched a BC copy whose Intacct record is gone: look again next run
                     review.append(self.plan.add(PlannedChange(
                         self.object_name, "to_intacct", "reject", bc_key, intacct_id,
                         reason=f"Needs review: {match.describe()}")))
@@ -187,7 +217,9 @@ class VendorSync(ObjectSync):
                     self.object_name, "to_intacct", "reject", bc_key, None, reason=match.describe(),
                     details={"candidates": [c.describe() for c in match.candidates]})))
             else:
-                intacct_id = derived[bc_key]
+                # The plain id unless another vendor (e.g. another BC company's) already holds it.
+                taken = plain[bc_key] in candidates or plain[bc_key] in owner
+                intacct_id = qualified[bc_key] if taken else plain[bc_key]
                 fields = vendor_to_intacct({**row, "intacct_vendor_id": intacct_id})
                 creates.append(self.plan.add(PlannedChange(
                     self.object_name, "to_intacct", "create", bc_key, intacct_id,
@@ -216,18 +248,34 @@ class VendorSync(ObjectSync):
         writes = [IntacctWrite(change, WriteRequest(f"vendor:{change.bc_key}", change.values),
                                {"write_key": f"vendor:{change.bc_key}", "operation": "create",
                                 "bc_key": change.bc_key, "intacct_key": change.intacct_key}) for change in creates]
+        read_back: dict[str, dict] = {}
 
         def created(connection, write, outcome):
             change, row = write.change, rows[write.change.bc_key]
-            if outcome is not None and outcome.ok:
-                record = {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
-                          "intacct_modified_at": None}
-                if outcome.already_applied:
-                    change.reason += " (Intacct had already applied this create)"
+            if outcome is not None and outcome.ok and outcome.already_applied:
+                # A replayed request: what Intacct holds is read back (its RECORDNO above all), never assumed.
+                record = read_back.get(change.intacct_key)
+                if record is None:
+                    change.action = "skip"
+                    change.reason = ("Intacct called this create already applied but has no such vendor: "
+                                     "retried on the next run")
+                    return
+                change.reason += " (Intacct had already applied this create; confirmed by reading it back)"
+                self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
+            elif outcome is not None and outcome.ok:
+                record = read_back.get(change.intacct_key) if outcome.record_no is None else None
+                record = record or {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
+                                    "intacct_modified_at": None}
                 self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
             else:
                 change.action = "reject"
                 change.reason, change.errorno = error_reason(outcome.error if outcome else None)
+
+        def on_batch(results):
+            replayed = [w.change.intacct_key for w, outcome in results
+                        if outcome is not None and outcome.ok and (outcome.already_applied or outcome.record_no is None)]
+            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
+            self.settle_writes(results, created)
 
         def looked_up(connection, write, record):
             change = write.change
@@ -244,8 +292,7 @@ class VendorSync(ObjectSync):
                 "VENDORID", [w.change.intacct_key for w in batch])}
             self.settle_writes([(w, found.get(w.change.intacct_key)) for w in batch], looked_up, crash_points=False)
 
-        self.write_to_intacct("create", "VENDOR", writes, lambda results: self.settle_writes(results, created),
-                              on_unknown)
+        self.write_to_intacct("create", "VENDOR", writes, on_batch, on_unknown)
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
@@ -419,13 +466,27 @@ class VendorSync(ObjectSync):
             fields = vendor_to_intacct(push["row"], fields=push["fields"])
             if push["record_no"] is not None:
                 fields = {"RECORDNO": push["record_no"], **fields}
-            write_key = f"vendor:{key}:update:{push['base_hash'][:12]}"
-            writes.append(IntacctWrite(push["change"], WriteRequest(write_key, fields), {
+            # One id per intended write: the base it was planned on, the values it sends, and the run (as the
+            # request's scope), so b → a → b sends b again instead of replaying the first write's id.
+            intended = snapshot_hash({"base": push["base_hash"], "fields": {
+                f: push["agreed"].get(f) for f in push["fields"]}})
+            write_key = f"vendor:{key}:update:{intended[:16]}"
+            writes.append(IntacctWrite(push["change"], WriteRequest(write_key, fields, scope=self.ctx.run_id), {
                 "write_key": write_key, "operation": "update", "bc_key": key,
                 "intacct_key": push["row"]["intacct_vendor_id"]}))
+        read_back: dict[str, dict] = {}
 
         def updated(connection, write, outcome):
             change, push = write.change, self.to_push[write.change.bc_key]
+            if outcome is not None and outcome.ok and outcome.already_applied:
+                record = read_back.get(change.intacct_key)
+                held = comparable(record) if record is not None else {}
+                if record is None or any(held.get(f) != push["agreed"].get(f) for f in push["fields"]):
+                    change.action = "reject"
+                    change.reason = ("Intacct called this update already applied, but the vendor does not hold "
+                                     f"the values ({', '.join(push['fields'])}): it is sent again on the next run")
+                    return
+                change.reason += " (Intacct had already applied it; confirmed by reading it back)"
             if outcome is not None and outcome.ok:
                 self.ctx.state.save_links(connection, self.object_name, [Link(
                     change.bc_key, change.intacct_key, push["record_no"], push["agreed"],
@@ -438,7 +499,13 @@ class VendorSync(ObjectSync):
                 change.action = "reject"
                 change.reason, change.errorno = error_reason(outcome.error)
 
-        self.write_to_intacct("update", "VENDOR", writes, lambda results: self.settle_writes(results, updated),
+        def on_batch(results):
+            replayed = [w.change.intacct_key for w, outcome in results
+                        if outcome is not None and outcome.ok and outcome.already_applied]
+            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
+            self.settle_writes(results, updated)
+
+        self.write_to_intacct("update", "VENDOR", writes, on_batch,
                               lambda batch: self.settle_writes([(w, None) for w in batch], updated))
 
     # Deletes --------------------------------------------------------------------------------------

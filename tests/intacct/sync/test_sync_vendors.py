@@ -244,3 +244,26 @@ def test_a_bc_vendor_pointing_at_a_missing_intacct_vendor_is_rejected(warehouse,
     [rejected] = outcomes(warehouse, summary.run_id, bc_key="bc-ghost")
     assert rejected["action"] == "rejected" and "does not exist in Intacct" in rejected["reason"]
     assert intacct_vendor(emulator, "NO-SUCH-VENDOR") is None
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x0b", "\ufffe"])
+def test_a_character_xml_cannot_carry_rejects_only_its_row(warehouse, make_engine, emulator, bad):
+    engine = make_engine(warehouse)
+    synced(engine)
+    new_bc_vendor(warehouse, "bc-bad-new", f"Bad{bad}Name Supplies")
+    new_bc_vendor(warehouse, "bc-good-new", "Good Name Supplies")
+    linked = sorted((r for r in rows(warehouse, "bc_vendors", company_id=COMPANY, status="active")
+                     if r["intacct_vendor_id"]), key=lambda r: r["vendor_id"])
+    bad_linked, good_linked = linked[0], linked[1]
+    bc_update(warehouse, "bc_vendors", {"vendor_id": bad_linked["vendor_id"]}, city=f"Re{bad}no")
+    bc_update(warehouse, "bc_vendors", {"vendor_id": good_linked["vendor_id"]}, city="Boise")
+    summary = synced(engine)
+    assert summary.status == "partial"
+    [new_rejected] = outcomes(warehouse, summary.run_id, bc_key="bc-bad-new")
+    assert new_rejected["action"] == "rejected" and "Vendor name contains the character" in new_rejected["reason"]
+    [update_rejected] = outcomes(warehouse, summary.run_id, bc_key=bad_linked["vendor_id"])
+    assert update_rejected["action"] == "rejected" and "city contains the character" in update_rejected["reason"]
+    assert intacct_vendor(emulator, derive_vendor_id("bc-good-new"))["NAME"] == "Good Name Supplies"
+    assert intacct_vendor(emulator, good_linked["intacct_vendor_id"])["DISPLAYCONTACT.MAILADDRESS.CITY"] == "Boise"
+    assert intacct_vendor(emulator, bad_linked["intacct_vendor_id"])["DISPLAYCONTACT.MAILADDRESS.CITY"] == \
+        bad_linked["city"]

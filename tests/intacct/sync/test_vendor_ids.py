@@ -7,6 +7,7 @@ import pytest
 
 from intacct.sync.vendor_ids import (
     VendorIndex,
+    company_vendor_id,
     derive_vendor_id,
     match_candidates,
     normalize_name,
@@ -112,7 +113,7 @@ def test_tax_id_and_name_on_the_same_vendor_is_one_candidate():
 
 
 def test_several_candidates_need_review_and_say_why():
-    result = match_candidates({"vendor_id": "BC-V9", "name": "Globex", "tax_id": "99"}, INTACCT_VENDORS)
+    result = match_candidates({"vendor_id": "BC-V9", "name": "Globex"}, INTACCT_VENDORS)
     assert result.ambiguous and result.exact is None and result.outcome == "ambiguous"
     assert [c.vendor_id for c in result.candidates] == ["V-GLOBEX", "V-GLOBEX2"]
     message = result.describe()
@@ -124,6 +125,30 @@ def test_tax_id_matching_one_and_name_matching_another_is_ambiguous():
                               INTACCT_VENDORS)
     assert result.ambiguous
     assert {c.matched_on for c in result.candidates} == {("tax_id", "name"), ("name",)}
+
+
+def test_a_different_tax_id_vetoes_a_name_match():
+    # 'Acme LLC' and 'ACME, Inc.' normalize alike, but their tax ids say they are two companies.
+    result = match_candidates({"vendor_id": "BC-V9", "name": "Acme LLC", "tax_id": "99-9999999"}, INTACCT_VENDORS)
+    assert result.none and result.exact is None
+    result = match_candidates({"vendor_id": "BC-V9", "name": "Globex", "tax_id": "99"}, INTACCT_VENDORS)
+    assert [c.vendor_id for c in result.candidates] == ["V-GLOBEX2"]  # no tax id there: still a suggestion
+
+
+def test_a_vendor_id_held_by_another_company_is_no_match():
+    result = match_candidates({"vendor_id": "BC-V0007", "name": "Umbrella", "tax_id": "55-5555555"},
+                              INTACCT_VENDORS)
+    assert result.none
+    assert match_candidates({"vendor_id": "BC-V0007", "name": "Initech", "tax_id": "55-5555555"},
+                            INTACCT_VENDORS).exact.record_no == 4  # no tax id in Intacct: the name agrees
+
+
+def test_company_vendor_ids_differ_per_company_and_fit():
+    first, second = company_vendor_id("V001", "bc-us"), company_vendor_id("V001", "bc-ca")
+    assert first != second and first.startswith("V001-") and len(first) <= 20
+    assert company_vendor_id("V001", "bc-us") == first
+    long = company_vendor_id("bc-vendor-with-a-long-identifier-0001", "bc-us")
+    assert len(long) <= 20 and long != derive_vendor_id("bc-vendor-with-a-long-identifier-0001")
 
 
 def test_no_match():

@@ -1,0 +1,95 @@
+"""Matching new BC vendors to Intacct: one counterpart each, full records compared, tax ids veto, ids per company."""
+
+from __future__ import annotations
+
+import pytest
+from sync_testkit import ENTITY, insert, intacct_vendor, new_bc_vendor, now, one, outcomes, rows
+
+from intacct.sync import EntityConfig, RunOptions, SyncEngine
+from intacct.sync.vendor_ids import derive_vendor_id
+
+pytestmark = pytest.mark.integration
+VENDORS = RunOptions(objects=("vendors",))
+
+
+def synced(engine):
+    return engine.run("scheduled", VENDORS)
+
+
+@pytest.mark.parametrize("contact", ["first", "later"])
+@pytest.mark.parametrize("matched_on", ["name", "tax_id"])
+def test_two_bc_vendors_matching_one_intacct_vendor_both_need_review(warehouse, make_engine, emulator, contact,
+                                                                     matched_on):
+    engine = make_engine(warehouse)
+    if contact == "later":
+        synced(engine)
+    emulator.admin.ui_create("DEMO", "VENDOR", {"VENDORID": "TWIN-1", "NAME": "Twin Peaks Supply",
+                                                "TAXID": "44-4444444"})
+    same = {"name": "Twin Peaks Supply LLC"} if matched_on == "name" else {"tax_id": "44-4444444"}
+    new_bc_vendor(warehouse, "bc-twin-a", same.get("name", "Twin A Trading"), **{
+        k: v for k, v in same.items() if k != "name"})
+    new_bc_vendor(warehouse, "bc-twin-b", same.get("name", "Twin B Holdings"), **{
+        k: v for k, v in same.items() if k != "name"})
+    new_bc_vendor(warehouse, "bc-solo", "Solo Fasteners")
+    summary = synced(engine)
+    assert summary.status == "partial"
+    for key in ("bc-twin-a", "bc-twin-b"):
+        [logged] = outcomes(warehouse, summary.run_id, bc_key=key)
+        assert logged["action"] == "rejected" and logged["reason"].startswith("Needs review")
+        assert "TWIN-1" in logged["reason"] and logged["details"]["candidates"]
+        assert one(warehouse, "bc_vendors", vendor_id=key)["intacct_vendor_id"] is None
+    solo = one(warehouse, "bc_vendors", vendor_id="bc-solo")["intacct_vendor_id"]
+    assert solo == derive_vendor_id("bc-solo") and intacct_vendor(emulator, solo)["NAME"] == "Solo Fasteners"
+    assert not [r for r in rows(warehouse, "intacct_links", object="vendors") if r["intacct_key"] == "TWIN-1"
+                and r["bc_key"] in ("bc-twin-a", "bc-twin-b")]
+    assert synced(engine).status == "partial"  # the next run does not fail either
+
+
+def test_first_contact_compares_full_records_under_the_policy(warehouse, make_engine, emulator):
+    emulator.admin.ui_create("DEMO", "VENDOR", {
+        "VENDORID": "FULL-1", "NAME": "Fullrecord Paper", "DISPLAYCONTACT.EMAIL1": "ap@intacct-side.example.com",
+        "DISPLAYCONTACT.MAILADDRESS.CITY": "Denver"})
+    new_bc_vendor(warehouse, "bc-full", "Fullrecord Paper", email="ap@bc-side.example.com", city="Austin")
+    summary = synced(make_engine(warehouse))  # intacct_wins
+    record = intacct_vendor(emulator, "FULL-1")
+    assert record["DISPLAYCONTACT.EMAIL1"] == "ap@intacct-side.example.com"
+    assert record["DISPLAYCONTACT.MAILADDRESS.CITY"] == "Denver"
+    row = one(warehouse, "bc_vendors", vendor_id="bc-full")
+    assert (row["intacct_vendor_id"], row["email"], row["city"]) == ("FULL-1", "ap@intacct-side.example.com",
+                                                                     "Denver")
+    [conflict] = outcomes(warehouse, summary.run_id, bc_key="bc-full", action="conflict")
+    assert conflict["details"]["fields"]["email"]["winner"] == "intacct"
+    assert conflict["details"]["fields"]["city"]["bc"] == "Austin"
+
+
+@pytest.mark.parametrize("contact", ["first", "later"])
+def test_different_tax_ids_never_link(warehouse, make_engine, emulator, contact):
+    engine = make_engine(warehouse)
+    if contact == "later":
+        synced(engine)
+    emulator.admin.ui_create("DEMO", "VENDOR", {"VENDORID": "ACMECORP", "NAME": "ACME Corp.",
+                                                "TAXID": "99-0000001"})
+    new_bc_vendor(warehouse, "bc-acme-llc", "Acme LLC", tax_id="11-0000001")
+    synced(engine)
+    row = one(warehouse, "bc_vendors", vendor_id="bc-acme-llc")
+    assert row["intacct_vendor_id"] not in (None, "ACMECORP") and row["tax_id"] == "11-0000001"
+    assert intacct_vendor(emulator, "ACMECORP")["TAXID"] == "99-0000001"
+    assert intacct_vendor(emulator, row["intacct_vendor_id"])["NAME"] == "Acme LLC"
+
+
+def test_two_bc_companies_get_distinct_vendorids_in_one_intacct_company(warehouse, make_engine, client, emulator):
+    first = make_engine(warehouse)
+    new_bc_vendor(warehouse, "V9001", "Alpha Hardware")
+    synced(first)
+    assert intacct_vendor(emulator, "V9001")["NAME"] == "Alpha Hardware"
+    second = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id="bc-ca"))
+    insert(warehouse, "bc_vendors", {"company_id": "bc-ca", "vendor_id": "V9001", "name": "Beta Lumber",
+                                     "status": "active", "updated_at": now()})
+    synced(second)
+    beta = one(warehouse, "bc_vendors", company_id="bc-ca", vendor_id="V9001")
+    assert beta["intacct_vendor_id"] not in (None, "V9001") and beta["intacct_vendor_id"].startswith("V9001-")
+    assert intacct_vendor(emulator, beta["intacct_vendor_id"])["NAME"] == "Beta Lumber"
+    assert intacct_vendor(emulator, "V9001")["NAME"] == "Alpha Hardware"  # the first company's link untouched
+    assert one(warehouse, "bc_vendors", company_id="bc-us", vendor_id="V9001")["intacct_vendor_id"] == "V9001"
+    synced(second)
+    assert len(emulator.admin.find_records("DEMO", "VENDOR", NAME="Beta Lumber")) == 1
