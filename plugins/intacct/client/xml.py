@@ -22,6 +22,54 @@ def parse_xml(body: bytes) -> etree._Element:
     return etree.fromstring(body, _PARSER)
 
 
+# --- text XML can carry --------------------------------------------------------------------------------------
+
+# XML 1.0 characters: tab, newline, carriage return and the ranges below. Anything else (NUL, other control
+# characters, U+FFFE/U+FFFF, lone surrogates) cannot be sent, whatever the escaping.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def first_incompatible_char(text: str) -> tuple[int, str] | None:
+    """(position, "U+XXXX") of the first character XML cannot carry, or None."""
+    found = _NOT_XML_CHAR.search(text)
+    return (found.start(), f"U+{ord(found.group()):04X}") if found else None
+
+
+def xml_incompatible_fields(values: Mapping[str, object], prefix: str = "") -> list[str]:
+    """Names (dotted for nested mappings) of the text values XML cannot carry; empty when all can be sent.
+
+    Pure: the sync calls it to reject one record with a reason naming the field before anything is sent.
+    """
+    bad: list[str] = []
+    for name, value in values.items():
+        path = f"{prefix}{name}"
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, Mapping):
+                bad.extend(n for n in xml_incompatible_fields(item, f"{path}.") if n not in bad)
+            elif isinstance(item, str) and _NOT_XML_CHAR.search(item) and path not in bad:
+                bad.append(path)
+    return bad
+
+
+def describe_incompatible(values: Mapping[str, object], fields: list[str]) -> str:
+    """A reason naming each field and the offending character (never the value itself)."""
+    parts = []
+    for path in fields:
+        node: object = values
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        texts = node if isinstance(node, list | tuple) else [node]
+        for text in texts:
+            found = first_incompatible_char(text) if isinstance(text, str) else None
+            if found:
+                parts.append(f"{path} has the character {found[1]} at position {found[0] + 1}")
+                break
+        else:
+            parts.append(f"{path} has a character XML cannot carry")
+    return "; ".join(parts) + " (XML cannot carry it: remove it from the text)"
+
+
 # --- requests -----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
