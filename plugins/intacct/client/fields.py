@@ -86,8 +86,15 @@ LOCATIONENTITY = _spec("LOCATIONENTITY", "LOCATIONID", {
 CATALOGUE: Mapping[str, ObjectSpec] = {spec.name: spec for spec in (GLACCOUNT, VENDOR, APBILL, APBILLITEM,
                                                                      AUDITHISTORY, LOCATIONENTITY)}
 
-# Element names whose values are secret: redacted from logs wherever they appear.
+# THE list of secret fields: element and field names whose values never reach a log, an exception or a repr,
+# wherever the value is bound to them (an element, a filter on the field, a query string, an echoed error).
 SECRET_ELEMENTS = frozenset({"password", "sessionid", "TAXID", "ACHACCOUNTNUMBER", "ACHBANKROUTINGNUMBER"})
+_SECRET_NAMES = frozenset(n.upper() for n in SECRET_ELEMENTS)
+
+
+def is_secret_field(name: object) -> bool:
+    """Whether ``name`` (an element or field name, dotted paths such as PAYTO.TAXID included) is secret."""
+    return isinstance(name, str) and name.rsplit(".", 1)[-1].strip().upper() in _SECRET_NAMES
 
 
 def spec_for(object_name: str) -> ObjectSpec:

@@ -28,7 +28,7 @@ from .errors import (
     classify,
 )
 from .settings import ClientSettings
-from .xml import Redactor, Response, parse_xml, read_response
+from .xml import Redactor, Response, parse_xml, read_response, secret_values
 
 log = logging.getLogger("intacct.client")
 
@@ -99,8 +99,11 @@ class GatewayTransport:
         return ceiling * (0.5 + self.rng.random() / 2)
 
     def _attempt(self, body: bytes, endpoint: str, label: str, replay_safe: bool) -> Response:
+        # Values this request binds to secret fields (a tax id in a filter, say) are removed wherever they
+        # reappear: the logged request, the logged answer and the errors the gateway echoes them in.
+        redactor = self.redactor.scoped(secret_values(body))
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("Intacct request %s to %s: %s", label, endpoint, self.redactor.xml(body)[:_LOG_BODY_CHARS])
+            log.debug("Intacct request %s to %s: %s", label, endpoint, redactor.xml(body)[:_LOG_BODY_CHARS])
         with self.semaphore:
             try:
                 http = self.http.post(endpoint, content=body)
@@ -118,22 +121,22 @@ class GatewayTransport:
         status, content = http.status_code, http.content
         if log.isEnabledFor(logging.DEBUG):
             log.debug("Intacct response %s: HTTP %d %s", label, status,
-                      self.redactor.xml(content)[:_LOG_BODY_CHARS])
-        return self._interpret(status, content, http.headers, label, replay_safe)
+                      redactor.xml(content)[:_LOG_BODY_CHARS])
+        return self._interpret(status, content, http.headers, label, replay_safe, redactor)
 
     def _interpret(self, status: int, content: bytes, headers: httpx.Headers, label: str,
-                   replay_safe: bool) -> Response:
+                   replay_safe: bool, redactor: Redactor) -> Response:
         content_type = headers.get("content-type", "").lower()
         head = content[:512].lstrip().lower()
         is_html = "text/html" in content_type or head.startswith((b"<!doctype html", b"<html"))
         response: Response | None = None
         if not is_html and content.strip():
             try:
-                response = read_response(parse_xml(content))
+                response = redactor.response(read_response(parse_xml(content)))
             except (etree.XMLSyntaxError, ValueError) as exc:
                 if status == 200:
                     raise _Retry(TransportError(f"{label}: the answer is not complete XML ({exc.__class__.__name__}: "
-                                                f"{self.redactor.text(str(exc))[:200]})", http_status=status)) from None
+                                                f"{redactor.text(str(exc))[:200]})", http_status=status)) from None
         if status == 200 and is_html:
             raise _Retry(TransportError(f"{label}: the gateway answered with an HTML page instead of XML",
                                         http_status=status))

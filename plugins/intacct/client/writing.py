@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .errors import AlreadyApplied, IntacctError, TransactionAborted, UnsendableValue, classify
-from .fields import SECRET_ELEMENTS, spec_for
+from .fields import is_secret_field, spec_for
 from .session import SessionManager
 from .settings import ClientSettings
 from .usage import ApiUsage
@@ -244,9 +244,14 @@ def _control_id(verb: str, object_name: str, key: str, scope: str, fields: Mappi
 
 
 def _secret_values(fields: Mapping[str, object]) -> Iterable[str]:
-    secret_names = {n.upper() for n in SECRET_ELEMENTS}
     for name, value in fields.items():
         if isinstance(value, Mapping):
             yield from _secret_values(value)
-        elif str(name).upper() in secret_names and isinstance(value, str) and value:
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, Mapping):
+                    yield from _secret_values(item)
+                elif is_secret_field(name) and isinstance(item, str) and item:
+                    yield item
+        elif is_secret_field(name) and isinstance(value, str) and value:
             yield value

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .errors import ErrorDetail
-from .fields import SECRET_ELEMENTS
+from .fields import SECRET_ELEMENTS, is_secret_field
 from .values import ValueCodec
 
 # No entity expansion, no DTD, no network, no giant trees: responses are data, never instructions.
@@ -217,18 +217,74 @@ def read_response(root: etree._Element) -> Response:
 # --- redaction ----------------------------------------------------------------------------------------------
 
 _SECRET_TAGS = "|".join(sorted(re.escape(t) for t in SECRET_ELEMENTS))
+# A secret element, closed or cut off (a log excerpt may end inside it).
 _SECRET_ELEMENT = re.compile(
-    rf"<((?:[A-Za-z0-9_]+\.)*(?:{_SECRET_TAGS}))(\s[^>]*)?>[^<]*</\1>", re.IGNORECASE)
+    rf"<((?:[A-Za-z0-9_]+\.)*(?:{_SECRET_TAGS}))(\s[^>/]*)?>[^<]*(?:</\1>|$)", re.IGNORECASE)
+# A filter condition on a secret field: <field>TAXID</field> followed by its <value> elements.
+_SECRET_FILTER = re.compile(
+    rf"(<field>\s*(?:[A-Za-z0-9_]+\.)*(?:{_SECRET_TAGS})\s*</field>)((?:\s*<value>[^<]*(?:</value>|$))+)",
+    re.IGNORECASE)
+_FILTER_VALUE = re.compile(r"<value>[^<]*(?:</value>|$)")
+# A readByQuery condition on a secret field: TAXID = '…', TAXID IN ('…', '…'), TAXID LIKE '…'.
+_LITERAL = r"(?:'(?:[^'\\]|\\.)*(?:'|$)|&apos;.*?(?:&apos;|$))"
+_SECRET_QUERY = re.compile(
+    rf"(\b(?:[A-Za-z0-9_]+\.)*(?:{_SECRET_TAGS})\s*(?:=|<>|!=|&lt;&gt;|&lt;=|&gt;=|&lt;|&gt;|<=|>=|<|>|"
+    rf"NOT\s+LIKE|LIKE|NOT\s+IN|IN)\s*)(\(?\s*{_LITERAL}(?:\s*,\s*{_LITERAL})*\s*\)?)", re.IGNORECASE)
+_QUERY_LITERAL = re.compile(_LITERAL)
+
+
+def _escaped_forms(value: str) -> set[str]:
+    """How a value may reappear: as sent, XML-escaped, or quoted in a query string."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return {value, escaped, escaped.replace("'", "&apos;").replace('"', "&quot;"),
+            value.replace("\\", "\\\\").replace("'", "\\'")}
+
+
+def secret_values(body: bytes | etree._Element) -> set[str]:
+    """Every value a request binds to a secret field: secret elements, filter values on a secret field and
+    literals of a secret field in a query string. They are redacted wherever they reappear (e.g. echoed in
+    an error description of the answer)."""
+    root = body if isinstance(body, etree._Element) else etree.fromstring(body, _PARSER)
+    found: set[str] = set()
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if is_secret_field(node.tag) and node.text and node.text.strip():
+            found.add(node.text.strip())
+        elif node.tag == "field" and is_secret_field(node.text or ""):
+            parent = node.getparent()
+            if parent is not None:
+                found.update(v.text.strip() for v in parent.iterfind("value") if v.text and v.text.strip())
+        elif node.tag == "query" and node.text and len(node) == 0:
+            for match in _SECRET_QUERY.finditer(node.text):
+                for literal in _QUERY_LITERAL.findall(match.group(2)):
+                    inner = literal[1:-1] if literal.startswith("'") else literal
+                    if inner:
+                        found.add(inner.replace("\\'", "'").replace("\\\\", "\\"))
+    return found
 
 
 class Redactor:
-    """Removes secrets from text meant for logs and error messages."""
+    """Removes secrets from text meant for logs and error messages.
+
+    Known secrets (passwords, the session id, values a request bound to a secret field) are removed wherever
+    they appear; in XML, every value bound to a secret field is removed by meaning: secret elements, filter
+    values on a secret field, and secret fields' literals in query strings.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()):
         self._secrets: set[str] = {s for s in secrets if s}
 
     def add(self, *secrets: str | None) -> None:
-        self._secrets.update(s for s in secrets if s and len(s) >= 4)
+        for secret in secrets:
+            if secret and len(secret) >= 4:
+                self._secrets.update(f for f in _escaped_forms(secret) if f)
+
+    def scoped(self, secrets: Iterable[str]) -> Redactor:
+        """A redactor that also removes ``secrets`` (e.g. the secret values of one request)."""
+        scope = Redactor(self._secrets)
+        scope.add(*secrets)
+        return scope
 
     def text(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
@@ -238,8 +294,19 @@ class Redactor:
 
     def xml(self, body: bytes | str) -> str:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        return self.text(_SECRET_ELEMENT.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>***</{m.group(1)}>", text))
+        text = _SECRET_ELEMENT.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>***</{m.group(1)}>", text)
+        text = _SECRET_FILTER.sub(lambda m: m.group(1) + _FILTER_VALUE.sub("<value>***</value>", m.group(2)), text)
+        text = _SECRET_QUERY.sub(lambda m: m.group(1) + _QUERY_LITERAL.sub("'***'", m.group(2)), text)
+        return self.text(text)
 
     def detail(self, detail: ErrorDetail) -> ErrorDetail:
         return ErrorDetail(detail.errorno, self.text(detail.description), self.text(detail.description2),
                            self.text(detail.correction), detail.support_id)
+
+    def response(self, response: Response) -> Response:
+        """The same response with every error detail scrubbed (control, authentication and function level)."""
+        response.control_errors = [self.detail(d) for d in response.control_errors]
+        response.auth_errors = [self.detail(d) for d in response.auth_errors]
+        for result in response.results:
+            result.errors = [self.detail(d) for d in result.errors]
+        return response
