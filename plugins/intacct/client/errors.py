@@ -84,6 +84,11 @@ class TransportError(IntacctError):
     """The request did not get a usable XML answer (connection, HTTP status, HTML page, truncated XML)."""
 
 
+class ResponseTooLarge(IntacctError):
+    """The answer exceeded max_response_bytes or max_response_elements. Not retried (the same answer would be
+    downloaded again) and not a TransportError, so task retries do not fetch it again either."""
+
+
 class ControlError(IntacctError):
     """The whole request was refused at the control level (no operation ran)."""
 

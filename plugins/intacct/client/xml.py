@@ -13,13 +13,39 @@ from .fields import SECRET_ELEMENTS, is_secret_field
 from .values import ValueCodec
 
 # No entity expansion, no DTD, no network, no giant trees: responses are data, never instructions.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                          huge_tree=False, remove_comments=True, remove_pis=True)
+_HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+                 remove_comments=True, remove_pis=True)
+_PARSER = etree.XMLParser(**_HARDENED)
+_FEED_BYTES = 1 << 20
 
 
-def parse_xml(body: bytes) -> etree._Element:
-    """Parse with the hardened parser; raises lxml.etree.XMLSyntaxError on malformed or truncated input."""
-    return etree.fromstring(body, _PARSER)
+class TooManyElements(Exception):
+    """An answer holds more elements than allowed (raised by parse_xml; the transport names the limit)."""
+
+
+def parse_xml(body: bytes, max_elements: int | None = None) -> etree._Element:
+    """Parse with the hardened parser; raises lxml.etree.XMLSyntaxError on malformed or truncated input.
+
+    With ``max_elements`` the document is parsed incrementally and refused (TooManyElements) as soon as it
+    holds more elements, before the rest of the tree is built.
+    """
+    if max_elements is None:
+        return etree.fromstring(body, _PARSER)
+    parser = etree.XMLPullParser(events=("start",), **_HARDENED)
+    seen = 0
+    view = memoryview(body)
+    for start in range(0, len(body), _FEED_BYTES):
+        parser.feed(bytes(view[start:start + _FEED_BYTES]))
+        for _ in parser.read_events():
+            seen += 1
+        if seen > max_elements:
+            raise TooManyElements(seen)
+    root = parser.close()
+    for _ in parser.read_events():
+        seen += 1
+    if seen > max_elements:
+        raise TooManyElements(seen)
+    return root
 
 
 # --- text XML can carry --------------------------------------------------------------------------------------

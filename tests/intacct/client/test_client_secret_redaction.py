@@ -3,7 +3,15 @@
 import logging
 
 import pytest
-from intacct_client_fakes import SECRETS, SESSION_ID, FakeGateway, answer, error, make_client, query_data, result
+from intacct_client_fakes import (
+    SECRETS,
+    SESSION_ID,
+    FakeGateway,
+    answer,
+    error,
+    make_client,
+    result,
+)
 from test_client_emulator import DEMO, Emulator, client_for, vendor
 
 from intacct.client import WriteRequest
