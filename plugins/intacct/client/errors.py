@@ -86,6 +86,11 @@ class TransportError(IntacctError):
     """The request did not get a usable XML answer (connection, HTTP status, HTML page, truncated XML)."""
 
 
+class ResponseTooLarge(IntacctError):
+    """The answer exceeded max_response_bytes or max_response_elements. Not retried (the same answer would be
+    downloaded again) and not a TransportError, so task retries do not fetch it again either."""
+
+
 class ControlError(IntacctError):
     """The whole request was refused at the control level (no operation ran)."""
 
@@ -128,6 +133,27 @@ class DuplicateRecord(IntacctError):
 
 class ValidationError(IntacctError):
     """The gateway rejected the content of a function (bad value, bad query, missing field)."""
+
+
+class RecordValueError(ValidationError, ValueError):
+    """One record cannot be read or sent because of one of its values; the others go on.
+
+    A ValueError too, so a caller converting records one by one rejects just this one. ``key`` identifies the
+    record, ``fields`` names the offending fields; the message never carries the value itself.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, fields: Iterable[str] = ()):
+        super().__init__(message)
+        self.key = key
+        self.fields = list(fields)
+
+
+class MalformedValue(RecordValueError):
+    """Intacct sent a value that is not of its field's type (e.g. money as ``12,34``): refused, never guessed."""
+
+
+class UnsendableValue(RecordValueError):
+    """A value to write contains characters XML cannot carry (NUL, control characters, U+FFFE, surrogates)."""
 
 
 class RateLimited(IntacctError):

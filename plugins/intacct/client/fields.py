@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .values import BOOL, DATE, DECIMAL, INT, TEXT, TIMESTAMP
+from .values import BOOL, DATE, INT, MONEY, TEXT, TIMESTAMP
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ _CONTACT = ("CONTACTNAME", "PRINTAS", "COMPANYNAME", "FIRSTNAME", "LASTNAME", "P
 
 VENDOR = _spec("VENDOR", "VENDORID", {
     "RECORDNO": INT, "VENDORID": TEXT, "NAME": TEXT, "STATUS": TEXT, "VENDTYPE": TEXT, "TAXID": TEXT,
-    "NAME1099": TEXT, "TERMNAME": TEXT, "CURRENCY": TEXT, "CREDITLIMIT": DECIMAL, "ONHOLD": BOOL, "ONETIME": BOOL,
+    "NAME1099": TEXT, "TERMNAME": TEXT, "CURRENCY": TEXT, "CREDITLIMIT": MONEY, "ONHOLD": BOOL, "ONETIME": BOOL,
     "COMMENTS": TEXT,
     **{f"DISPLAYCONTACT.{name}": TEXT for name in _CONTACT},
 }, _AUDIT_COLUMNS, _ENTITY)
@@ -61,8 +61,8 @@ APBILL = _spec("APBILL", "RECORDID", {
     "VENDORID": TEXT, "VENDORNAME": TEXT, "TERMNAME": TEXT,
     "WHENCREATED": DATE, "WHENPOSTED": DATE, "WHENDUE": DATE, "WHENPAID": DATE,  # transaction dates
     "ONHOLD": BOOL, "BASECURR": TEXT, "CURRENCY": TEXT,
-    "TOTALENTERED": DECIMAL, "TOTALPAID": DECIMAL, "TOTALDUE": DECIMAL,
-    "TRX_TOTALENTERED": DECIMAL, "TRX_TOTALPAID": DECIMAL, "TRX_TOTALDUE": DECIMAL,
+    "TOTALENTERED": MONEY, "TOTALPAID": MONEY, "TOTALDUE": MONEY,
+    "TRX_TOTALENTERED": MONEY, "TRX_TOTALPAID": MONEY, "TRX_TOTALDUE": MONEY,
     "MODULEKEY": TEXT, "SYSTEMGENERATED": BOOL,
     # Creation audit time; the public fixtures hint it may be GMT rather than company time (undocumented).
     "AUWHENCREATED": TIMESTAMP, "WHENMODIFIED": TIMESTAMP, "CREATEDBY": TEXT, "MODIFIEDBY": TEXT,
@@ -70,7 +70,7 @@ APBILL = _spec("APBILL", "RECORDID", {
 
 APBILLITEM = _spec("APBILLITEM", None, {
     "RECORDNO": INT, "RECORDKEY": INT, "LINE_NO": INT, "ACCOUNTNO": TEXT, "ACCOUNTTITLE": TEXT,
-    "AMOUNT": DECIMAL, "TRX_AMOUNT": DECIMAL, "ENTRYDESCRIPTION": TEXT, "LOCATIONID": TEXT, "DEPARTMENTID": TEXT,
+    "AMOUNT": MONEY, "TRX_AMOUNT": MONEY, "ENTRYDESCRIPTION": TEXT, "LOCATIONID": TEXT, "DEPARTMENTID": TEXT,
     "VENDORID": TEXT, "CURRENCY": TEXT, "BASECURR": TEXT, "WHENCREATED": DATE, "WHENMODIFIED": TIMESTAMP,
 }, _ENTITY)
 
@@ -86,8 +86,15 @@ LOCATIONENTITY = _spec("LOCATIONENTITY", "LOCATIONID", {
 CATALOGUE: Mapping[str, ObjectSpec] = {spec.name: spec for spec in (GLACCOUNT, VENDOR, APBILL, APBILLITEM,
                                                                      AUDITHISTORY, LOCATIONENTITY)}
 
-# Element names whose values are secret: redacted from logs wherever they appear.
+# THE list of secret fields: element and field names whose values never reach a log, an exception or a repr,
+# wherever the value is bound to them (an element, a filter on the field, a query string, an echoed error).
 SECRET_ELEMENTS = frozenset({"password", "sessionid", "TAXID", "ACHACCOUNTNUMBER", "ACHBANKROUTINGNUMBER"})
+_SECRET_NAMES = frozenset(n.upper() for n in SECRET_ELEMENTS)
+
+
+def is_secret_field(name: object) -> bool:
+    """Whether ``name`` (an element or field name, dotted paths such as PAYTO.TAXID included) is secret."""
+    return isinstance(name, str) and name.rsplit(".", 1)[-1].strip().upper() in _SECRET_NAMES
 
 
 def spec_for(object_name: str) -> ObjectSpec:

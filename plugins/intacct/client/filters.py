@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .fields import is_secret_field
 from .settings import MAX_IN_VALUES
 from .values import ValueCodec
 
@@ -62,6 +63,10 @@ class Condition(Filter):
             raise ValueError(f"'{self.op}' takes exactly one value")
         if any(v is None for v in self.values):
             raise ValueError(f"None is not a value for '{self.op}' on {self.field}: use is_null/is_not_null")
+
+    def __repr__(self) -> str:
+        values = ("***",) * len(self.values) if is_secret_field(self.field) else self.values
+        return f"Condition(op={self.op!r}, field={self.field!r}, values={values!r})"
 
     def to_element(self, codec: ValueCodec) -> etree._Element:
         element = etree.Element(_ELEMENT[self.op])

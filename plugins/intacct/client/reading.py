@@ -10,15 +10,16 @@ shows rows the first pass did not reach, a second pass reads them by RECORDNO.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
 
 from . import filters as F
 from .audit import AuditReader
-from .errors import ValidationError, classify
+from .errors import MalformedValue, ValidationError, classify
 from .fields import ObjectSpec, spec_for
 from .session import SessionManager
 from .settings import MAX_IN_VALUES, ClientSettings
@@ -26,14 +27,21 @@ from .values import ValueCodec
 from .xml import Function, Redactor, Result, element
 
 RECORDNO = "RECORDNO"
+log = logging.getLogger("intacct.client")
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of typed records; ``cursor`` is (modified UTC, RECORDNO) of its last ordered row."""
+    """One page of typed records; ``cursor`` is (modified UTC, RECORDNO) of its last ordered row.
 
-    records: list[dict]
+    ``rejected`` holds one MalformedValue (a ValueError naming the record key and the fields) per row of the
+    page that could not be read: a value not of its field's type, or no RECORDNO. Those rows are not in
+    ``records``; the caller rejects each one and goes on with the others.
+    """
+
+    records: list[dict] = field(repr=False)
     cursor: tuple[datetime | None, int | None]
+    rejected: tuple[MalformedValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class _Batch:
     rows: list[dict]
     total: int | None
     more: bool
+    rejected: tuple[MalformedValue, ...] = ()
 
 
 class Reader:
@@ -81,12 +90,16 @@ class Reader:
         if not result.ok:
             details = [self.redactor.detail(d) for d in result.errors]
             raise classify("function", details, context=self.sessions.context, prefix=f"query {spec.name}: ")
-        rows = self.typed_rows(spec, select, result.data)
+        rejected: list[MalformedValue] = []
+        rows = self.typed_rows(spec, select, result.data, rejected)
         remaining = result.data_int("numremaining")
-        more = remaining > 0 if remaining is not None else len(rows) >= size
-        return _Batch(rows, result.data_int("totalcount"), more)
+        more = remaining > 0 if remaining is not None else len(rows) + len(rejected) >= size
+        return _Batch(rows, result.data_int("totalcount"), more, tuple(rejected))
 
-    def typed_rows(self, spec: ObjectSpec, select: Sequence[str], data: etree._Element | None) -> list[dict]:
+    def typed_rows(self, spec: ObjectSpec, select: Sequence[str], data: etree._Element | None,
+                   rejected: list[MalformedValue] | None = None) -> list[dict]:
+        """Typed rows of a ``<data>`` element. A row that cannot be read goes to ``rejected`` (or raises
+        MalformedValue when no list is given); the other rows are returned."""
         if data is None:
             return []
         parsers = self.codec.parsers
@@ -107,17 +120,39 @@ class Reader:
                         continue
                     convert = converters.get(child.tag)
                     row[child.tag] = text if convert is None else convert(text)
+                if row.get(RECORDNO, 0) is None and RECORDNO in template:
+                    raise ValueError("no RECORDNO")
             except (ValueError, ArithmeticError):
-                self._explain_bad_value(spec, node)
-                raise
+                error = self._explain_bad_row(spec, node)
+                if rejected is None:
+                    raise error from None
+                log.warning("Skipping an unreadable Intacct row: %s", error)
+                rejected.append(error)
+                continue
             rows.append(row)
         return rows
 
-    def _explain_bad_value(self, spec: ObjectSpec, node: etree._Element) -> None:
-        """Re-parse a row cell by cell to raise an error naming the offending field."""
-        for child in node:
-            if child.text:
-                self.codec.parse(spec.type_of(child.tag), child.text, name=f"{spec.name}.{child.tag}")
+    def _explain_bad_row(self, spec: ObjectSpec, node: etree._Element) -> MalformedValue:
+        """Re-read a row cell by cell: one error naming the record and every offending field."""
+        texts = {child.tag: child.text for child in node if isinstance(child.tag, str)}
+        key = next((f"{name} {texts[name].strip()}" for name in (spec.business_key, RECORDNO)
+                    if name and texts.get(name) and texts[name].strip()), "without a key")
+        key = f"{spec.name} {key}"
+        problems: list[MalformedValue] = []
+        for name, text in texts.items():
+            try:
+                self.codec.parse(spec.type_of(name), text, name=f"{spec.name}.{name}", key=key)
+            except MalformedValue as exc:
+                problems.append(exc)
+        fields = [f for p in problems for f in p.fields]
+        if not (texts.get(RECORDNO) or "").strip():
+            fields.append(f"{spec.name}.{RECORDNO}")
+            problems.append(MalformedValue(f"Intacct sent record {key} without a RECORDNO (every record has one)",
+                                           key=key, fields=[f"{spec.name}.{RECORDNO}"]))
+        if not problems:
+            problems.append(MalformedValue(f"Intacct sent an unreadable record {key}", key=key))
+        message = problems[0].message if len(problems) == 1 else "; ".join(p.message for p in problems)
+        return MalformedValue(message + ": correct the record in Intacct", key=key, fields=fields)
 
     # -- keyset paging -----------------------------------------------------------------------------------------
 
@@ -139,6 +174,7 @@ class Reader:
         exposed: tuple[datetime | None, int | None] = (None, None)
         held_back = False
         total: int | None = None
+        unreadable = 0  # rows counted by the gateway but rejected: not "unreached"
         first = True
         while True:
             if first:
@@ -161,11 +197,12 @@ class Reader:
                 fresh.append(row)
                 if not held_back and cursor is not None:
                     exposed = cursor
-            if fresh:
-                yield Page(fresh, exposed)
+            unreadable += len(batch.rejected)
+            if fresh or batch.rejected:
+                yield Page(fresh, exposed, batch.rejected)
             if not batch.more or not batch.rows:
                 break
-        if total is not None and total > len(seen):
+        if total is not None and total > len(seen) + unreadable:
             # Rows with an empty modification time were counted but not reached: read them by RECORDNO.
             for page in self._keyset(spec, select, F.and_(where, F.is_null(modified))):
                 fresh = [row for row in page if row[RECORDNO] not in seen]
@@ -179,6 +216,8 @@ class Reader:
         while True:
             condition = F.and_(where, _after(keys, last)) if last is not None else where
             batch = self.run_query(spec, select, condition, keys, page_size)
+            if batch.rejected:  # keyed reads (lookups, keys, lines) must not skip a record: refuse clearly
+                raise batch.rejected[0]
             if batch.rows:
                 last = tuple(batch.rows[-1][k] for k in keys)
                 yield batch.rows

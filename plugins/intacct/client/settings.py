@@ -10,6 +10,10 @@ from .errors import ConfigurationError
 MAX_QUERY_PAGE_SIZE = 2000  # the `query` function's documented maximum
 MAX_IN_VALUES = 1000  # `in` / `notin` accept at most this many values
 REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit
+# A real 2,000-row page of vendors is about 6 MB and 120,000 elements: the defaults leave ample room while
+# keeping one hostile or broken answer from exhausting memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_ELEMENTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class ClientSettings:
     session_refresh_margin_seconds: float = 120.0
     max_request_chars: int = 400_000
     show_private: bool = True
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_response_elements: int = DEFAULT_MAX_RESPONSE_ELEMENTS
 
     def __post_init__(self) -> None:
         try:
@@ -53,6 +59,11 @@ class ClientSettings:
         _require(self.timeout_seconds > 0, "timeout_seconds must be greater than 0")
         _require(isinstance(self.max_request_chars, int) and 10_000 <= self.max_request_chars <= REQUEST_CHAR_LIMIT,
                  f"max_request_chars must be between 10000 and {REQUEST_CHAR_LIMIT}, got {self.max_request_chars!r}")
+
+        for name, minimum in (("max_response_bytes", 10_000), ("max_response_elements", 1_000)):
+            value = getattr(self, name)
+            _require(isinstance(value, int) and not isinstance(value, bool) and value >= minimum,
+                     f"{name} must be an integer >= {minimum}, got {value!r}")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -24,11 +24,12 @@ from .errors import (
     IntacctError,
     Maintenance,
     RateLimited,
+    ResponseTooLarge,
     TransportError,
     classify,
 )
 from .settings import ClientSettings
-from .xml import Redactor, Response, parse_xml, read_response
+from .xml import Redactor, Response, TooManyElements, parse_xml, read_response, secret_values
 
 log = logging.getLogger("intacct.client")
 
@@ -99,11 +100,16 @@ class GatewayTransport:
         return ceiling * (0.5 + self.rng.random() / 2)
 
     def _attempt(self, body: bytes, endpoint: str, label: str, replay_safe: bool) -> Response:
+        # Values this request binds to secret fields (a tax id in a filter, say) are removed wherever they
+        # reappear: the logged request, the logged answer and the errors the gateway echoes them in.
+        redactor = self.redactor.scoped(secret_values(body))
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("Intacct request %s to %s: %s", label, endpoint, self.redactor.xml(body)[:_LOG_BODY_CHARS])
+            log.debug("Intacct request %s to %s: %s", label, endpoint, redactor.xml(body)[:_LOG_BODY_CHARS])
         with self.semaphore:
             try:
-                http = self.http.post(endpoint, content=body)
+                with self.http.stream("POST", endpoint, content=body) as http:
+                    status, headers = http.status_code, http.headers
+                    content = self._read_bounded(http, endpoint, label)
             except httpx.TimeoutException as exc:
                 error = TransportError(f"{label}: no answer within {self.settings.timeout_seconds:g}s "
                                        f"({type(exc).__name__})")
@@ -115,25 +121,53 @@ class GatewayTransport:
                 if not replay_safe and not isinstance(exc, httpx.ConnectError):
                     raise error from None
                 raise _Retry(error) from None
-        status, content = http.status_code, http.content
         if log.isEnabledFor(logging.DEBUG):
             log.debug("Intacct response %s: HTTP %d %s", label, status,
-                      self.redactor.xml(content)[:_LOG_BODY_CHARS])
-        return self._interpret(status, content, http.headers, label, replay_safe)
+                      redactor.xml(content[:_LOG_BODY_CHARS * 4])[:_LOG_BODY_CHARS])
+        try:
+            return self._interpret(status, content, headers, label, replay_safe, redactor)
+        except TooManyElements as exc:
+            raise self._too_large(endpoint, label, f"more than {self.settings.max_response_elements:,} XML "
+                                  "elements", "max_response_elements", exc.args[0] if exc.args else None) from None
+
+    def _read_bounded(self, http: httpx.Response, endpoint: str, label: str) -> bytes:
+        """The body, read as it streams in, refused as soon as it passes max_response_bytes."""
+        limit = self.settings.max_response_bytes
+        declared = http.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(endpoint, label, f"{int(declared):,} bytes announced", "max_response_bytes")
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in http.iter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise self._too_large(endpoint, label, f"more than {limit:,} bytes", "max_response_bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, endpoint: str, label: str, what: str, setting: str, _count: object = None
+                   ) -> ResponseTooLarge:
+        limit = getattr(self.settings, setting)
+        return ResponseTooLarge(
+            f"{label}: the answer from {endpoint} was refused: {what}, over the limit {setting}={limit:,}; "
+            "a real 2,000-row page is far smaller, so the endpoint is probably broken. If the answers are "
+            f"genuine, raise {setting} (a client setting and an extra of the intacct connection) or lower "
+            "page_size. Not retried.")
 
     def _interpret(self, status: int, content: bytes, headers: httpx.Headers, label: str,
-                   replay_safe: bool) -> Response:
+                   replay_safe: bool, redactor: Redactor) -> Response:
         content_type = headers.get("content-type", "").lower()
         head = content[:512].lstrip().lower()
         is_html = "text/html" in content_type or head.startswith((b"<!doctype html", b"<html"))
         response: Response | None = None
         if not is_html and content.strip():
             try:
-                response = read_response(parse_xml(content))
+                response = redactor.response(read_response(parse_xml(
+                    content, max_elements=self.settings.max_response_elements)))
             except (etree.XMLSyntaxError, ValueError) as exc:
                 if status == 200:
                     raise _Retry(TransportError(f"{label}: the answer is not complete XML ({exc.__class__.__name__}: "
-                                                f"{self.redactor.text(str(exc))[:200]})", http_status=status)) from None
+                                                f"{redactor.text(str(exc))[:200]})", http_status=status)) from None
         if status == 200 and is_html:
             raise _Retry(TransportError(f"{label}: the gateway answered with an HTML page instead of XML",
                                         http_status=status))

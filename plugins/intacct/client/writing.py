@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .errors import AlreadyApplied, IntacctError, TransactionAborted, classify
-from .fields import SECRET_ELEMENTS, spec_for
+from .errors import AlreadyApplied, IntacctError, TransactionAborted, UnsendableValue, classify
+from .fields import is_secret_field, spec_for
 from .session import SessionManager
 from .settings import ClientSettings
 from .usage import ApiUsage
 from .values import ValueCodec
-from .xml import Function, Redactor, Result, element, fill
+from .xml import Function, Redactor, Result, describe_incompatible, element, fill, xml_incompatible_fields
 
 _ENVELOPE_CHARS = 2_000  # control + authentication blocks, generously
 _UNSAFE = re.compile(r"[^A-Za-z0-9:._-]+")
@@ -37,7 +37,7 @@ class WriteRequest:
     """
 
     key: str
-    fields: Mapping[str, object]
+    fields: Mapping[str, object] = field(repr=False)  # may hold secrets (TAXID)
     scope: str = ""
 
     def __post_init__(self) -> None:
@@ -74,7 +74,7 @@ class _Planned:
     function: Function
     size: int
     record_no: int | None
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...] = field(repr=False)
 
 
 class Writer:
@@ -111,7 +111,13 @@ class Writer:
 
     # -- planning ----------------------------------------------------------------------------------------------
 
-    def _plan(self, verb: str, object_name: str, request: WriteRequest) -> _Planned:
+    def _plan(self, verb: str, object_name: str, request: WriteRequest) -> _Planned | WriteOutcome:
+        # A value XML cannot carry fails this record alone, before anything is built or sent.
+        bad = xml_incompatible_fields(request.fields)
+        if bad:
+            error = UnsendableValue(f"{verb} {object_name} {request.key}: {describe_incompatible(request.fields, bad)}",
+                                    key=request.key, fields=bad)
+            return WriteOutcome(request.key, False, error=error)
         operation = element(verb, fill(etree.Element(object_name), request.fields, self.codec))
         control_id = _control_id(verb, object_name, request.key, request.scope, request.fields, self.codec)
         record_no = request.fields.get("RECORDNO")
@@ -134,7 +140,28 @@ class Writer:
 
     # -- sending -----------------------------------------------------------------------------------------------
 
-    def _run(self, planned: list[_Planned], transaction: bool) -> list[WriteOutcome]:
+    def _run(self, items: list[_Planned | WriteOutcome], transaction: bool) -> list[WriteOutcome]:
+        """Send the planned items; refused items keep their outcome, in the order of the requests."""
+        refused = {i: item for i, item in enumerate(items) if isinstance(item, WriteOutcome)}
+        planned = [item for item in items if isinstance(item, _Planned)]
+        if refused and transaction:
+            # All or nothing was asked: nothing is sent when one record cannot be.
+            aborted = [WriteOutcome(p.key, False, error=TransactionAborted(
+                f"{p.function.name} {p.key}: not sent, another record of the same transaction was refused"))
+                for p in planned]
+            sent = aborted
+        else:
+            try:
+                sent = self._send(planned, transaction) if planned else []
+            except WriteFailed as failure:
+                failure.outcomes = list(refused.values()) + failure.outcomes
+                raise
+        if not refused:
+            return sent
+        results = iter(sent)
+        return [refused[i] if i in refused else next(results) for i in range(len(items))]
+
+    def _send(self, planned: list[_Planned], transaction: bool) -> list[WriteOutcome]:
         ids = [p.function.control_id for p in planned]
         if len(set(ids)) != len(ids):
             dupes = sorted({p.key for p in planned if ids.count(p.function.control_id) > 1})
@@ -217,9 +244,14 @@ def _control_id(verb: str, object_name: str, key: str, scope: str, fields: Mappi
 
 
 def _secret_values(fields: Mapping[str, object]) -> Iterable[str]:
-    secret_names = {n.upper() for n in SECRET_ELEMENTS}
     for name, value in fields.items():
         if isinstance(value, Mapping):
             yield from _secret_values(value)
-        elif str(name).upper() in secret_names and isinstance(value, str) and value:
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, Mapping):
+                    yield from _secret_values(item)
+                elif is_secret_field(name) and isinstance(item, str) and item:
+                    yield item
+        elif is_secret_field(name) and isinstance(value, str) and value:
             yield value

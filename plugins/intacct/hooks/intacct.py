@@ -5,7 +5,8 @@ Connection fields (the same names appear in the connection form):
 - login: the Web Services user's User ID; password: that user's password
 - host: the gateway endpoint (default https://api.intacct.com/ia/xml/xmlgw.phtml); a full URL is accepted
 - extra: company_id, entity_id (optional), sender_id, sender_password, and the optional settings
-  timezone, page_size, write_batch_size, max_concurrency, timeout_seconds, retry_max_seconds, allowed_hosts
+  timezone, page_size, write_batch_size, max_concurrency, max_response_bytes, max_response_elements,
+  timeout_seconds, retry_max_seconds, allowed_hosts
   (comma list or JSON list of hosts allowed besides ``*.intacct.com``; plain http only for loopback hosts).
 """
 
@@ -42,7 +43,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, str]] = {
     "sender_id": ("extra 'sender_id'", WHERE_SENDER_IS_AUTHORIZED),
     "sender_password": ("extra 'sender_password'", "the password issued with that sender ID"),
 }
-INTEGER_SETTINGS = ("page_size", "write_batch_size", "max_concurrency")
+INTEGER_SETTINGS = ("page_size", "write_batch_size", "max_concurrency", "max_response_bytes", "max_response_elements")
 SECONDS_SETTINGS = ("timeout_seconds", "retry_max_seconds")
 # The connection test (Test button, `airflow connections test`) must answer within 15 s, even for a host that
 # never answers: short timeouts and a small retry budget, for the test only. Worst case per request: a
