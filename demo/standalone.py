@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         })
         print(f"Intacct emulator (demo company DEMO) at {server.url}", flush=True)
         print("Preparing Airflow (metadata database, pools) ...", flush=True)
+        write_config(paths, env)
         prepare_airflow(env, paths)
         stored = store_connections(env, paths, server.url)
         warehouse = Warehouse.from_url(paths.warehouse_url)
@@ -77,6 +78,25 @@ def main(argv: list[str] | None = None) -> int:
         if airflow_process is not None:
             stop_process_group(airflow_process)
         server.stop()
+
+
+def write_config(paths: DemoPaths, env: dict[str, str]) -> None:
+    """airflow.cfg for a second terminal: with only AIRFLOW_HOME set, ``airflow connections test intacct_demo``
+    finds the same metadata database and may test connections."""
+    home = paths.airflow_home
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "airflow.cfg").write_text(
+        "[core]\n"
+        f"dags_folder = {env['AIRFLOW__CORE__DAGS_FOLDER']}\n"
+        f"plugins_folder = {env['AIRFLOW__CORE__PLUGINS_FOLDER']}\n"
+        "load_examples = False\n"
+        "test_connection = Enabled\n"
+        f"execution_api_server_url = {env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\n"
+        "[database]\n"
+        f"sql_alchemy_conn = {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}\n"
+        "[api]\n"
+        f"port = {PORT}\n"
+    )
 
 
 def stop_process_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
