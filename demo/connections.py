@@ -1,4 +1,10 @@
-"""Airflow connections of the demo as AIRFLOW_CONN_<ID> values (JSON), for the emulator and a warehouse."""
+"""Airflow connections of the demo as JSON (AIRFLOW_CONN_<ID> values, or rows for the metadata database), for
+the emulator and a warehouse.
+
+An ``intacct`` connection stores the endpoint's port beside the URL: on Airflow 3.3.2 the Test button of
+Admin > Connections posts ``"port": 0`` for a stored NULL port and the server refuses the test as "host or
+port differs", so every intacct connection carries its port (443 for Intacct's gateway).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,11 @@ def intacct_connection(endpoint: str, *, sender_id: str | None = None, user_id: 
     }
     if entity_id:
         extra["entity_id"] = entity_id
+    parts = urlsplit(endpoint)
     return json.dumps({
         "conn_type": "intacct",
         "host": endpoint,
+        "port": parts.port or (443 if parts.scheme == "https" else 80),
         "login": user_id or DEMO_CREDENTIALS["user_id"],
         "password": DEMO_CREDENTIALS["user_password"],
         "extra": extra,
@@ -32,6 +40,15 @@ def intacct_connection(endpoint: str, *, sender_id: str | None = None, user_id: 
 
 def warehouse_connection(sqlalchemy_url: str) -> str:
     return json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": sqlalchemy_url}})
+
+
+def connection_row(conn_id: str, value: str) -> dict:
+    """One connection as ``airflow connections import`` and ``POST /api/v2/connections`` take it."""
+    row = json.loads(value)
+    row["connection_id"] = conn_id
+    if isinstance(row.get("extra"), dict):
+        row["extra"] = json.dumps(row["extra"])
+    return row
 
 
 def connection_env(conn_id: str, value: str) -> dict[str, str]:

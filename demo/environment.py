@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from demo.connections import intacct_connection, warehouse_connection
+from demo.connections import connection_row, intacct_connection, warehouse_connection
 from intacct.operators.entity_config import load_entities, pool_name_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,8 +40,9 @@ class DemoPaths:
         return REPO / "include" / "entities.yaml"
 
 
-def airflow_env(paths: DemoPaths, emulator_url: str) -> dict[str, str]:
-    """Environment for every Airflow command of the demo."""
+def airflow_env(paths: DemoPaths, emulator_url: str, *, connections_in_env: bool = True) -> dict[str, str]:
+    """Environment for every Airflow command of the demo (connections as AIRFLOW_CONN_<ID> unless told not to:
+    ``make airflow`` stores them in the metadata database instead, see :func:`demo_connections`)."""
     home = paths.airflow_home
     # An empty plugins folder: the project is imported as the package ``intacct`` from PYTHONPATH, never
     # loaded file by file as plugins.
@@ -61,10 +62,32 @@ def airflow_env(paths: DemoPaths, emulator_url: str) -> dict[str, str]:
         # Airflow starts its components by name: the virtual environment's bin must come first.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
     })
-    for spec in load_entities(paths.entities_file).entities:
-        env[f"AIRFLOW_CONN_{spec.intacct_conn_id.upper()}"] = intacct_connection(emulator_url)
-        env[f"AIRFLOW_CONN_{spec.warehouse_conn_id.upper()}"] = warehouse_connection(paths.warehouse_url)
+    if connections_in_env:
+        for conn_id, value in demo_connections(paths, emulator_url).items():
+            env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
     return env
+
+
+def demo_connections(paths: DemoPaths, emulator_url: str) -> dict[str, str]:
+    """conn_id → connection JSON for every connection the configured entities name."""
+    connections: dict[str, str] = {}
+    for spec in load_entities(paths.entities_file).entities:
+        connections[spec.intacct_conn_id] = intacct_connection(emulator_url)
+        connections[spec.warehouse_conn_id] = warehouse_connection(paths.warehouse_url)
+    return connections
+
+
+def store_connections(env: dict[str, str], paths: DemoPaths, emulator_url: str) -> list[str]:
+    """Writes the demo's connections into the metadata database (Admin > Connections lists them)."""
+    rows = {conn_id: connection_row(conn_id, value)
+            for conn_id, value in demo_connections(paths, emulator_url).items()}
+    for row in rows.values():
+        row.pop("connection_id")
+    file = paths.root / "connections.json"
+    file.write_text(json.dumps(rows, indent=2))
+    airflow(env, "connections", "import", "--overwrite", str(file), log=paths.logs / "connections_import.log")
+    file.unlink()  # it holds the demo's passwords
+    return sorted(rows)
 
 
 def airflow(env: dict[str, str], *args: str, log: Path | None = None, check: bool = True,

@@ -125,7 +125,9 @@ def test_demo_intacct_connection_builds_a_client_configuration(compose):
     config = config_from_connection("intacct_demo", login=conn["login"], password=conn["password"],
                                     host=conn["host"], port=None, extra=conn["extra"])
     assert config.credentials.company_id == "DEMO"
-    assert config.credentials.endpoint.startswith("http://127.0.0.1:")
+    assert config.credentials.endpoint.startswith("http://emulator.local:")
+    # The port is stored (the 3.3.2 Test button compares it) and matches the endpoint's.
+    assert conn["port"] == int(config.credentials.endpoint.split(":")[2].split("/")[0])
 
 
 def test_emulator_is_optional_and_its_command_is_accepted_by_its_cli(compose):
@@ -136,4 +138,43 @@ def test_emulator_is_optional_and_its_command_is_accepted_by_its_cli(compose):
     from intacct_emulator.__main__ import _parser
 
     args = _parser().parse_args(emulator["command"])
-    assert args.dataset == "demo" and args.host == "127.0.0.1"
+    assert args.dataset == "demo" and args.host == "0.0.0.0"
+    # On the shared network (not one worker's namespace) under the name the connection uses.
+    assert "network_mode" not in emulator
+    assert "emulator.local" in emulator["networks"]["default"]["aliases"]
+    assert str(args.port) in services(compose)["airflow-worker"]["environment"]["AIRFLOW_CONN_INTACCT_DEMO"]
+
+
+SECRETS = ("AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "POSTGRES_PASSWORD",
+           "BC_WAREHOUSE_PASSWORD")
+
+
+def test_production_secrets_are_required_and_have_no_defaults():
+    text = (REPO / "docker-compose.yml").read_text()
+    for name in SECRETS:
+        uses = re.findall(r"(?<!\$)\$\{" + name + r"([^}]*)\}", text)
+        assert uses, f"{name} is not used"
+        assert all(use.startswith(":?") for use in uses), f"{name} has a default or is optional: {uses}"
+    assert "admin:admin" not in text and "change-this" not in text and ":-}" not in text
+
+
+def test_the_auth_manager_is_fab_not_the_development_simple_one(compose):
+    for name in [*AIRFLOW_SERVICES, "airflow-init"]:
+        env = services(compose)[name]["environment"]
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager")
+        assert not any("SIMPLE_AUTH" in key for key in env)
+
+
+def test_docker_compose_config_refuses_to_start_without_the_secrets(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI")
+    result = subprocess.run(["docker", "compose", "-f", str(REPO / "docker-compose.yml"), "config", "-q"],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(tmp_path)})
+    if "is not a docker command" in result.stderr or "unknown" in result.stderr.lower():
+        pytest.skip("no docker compose plugin")
+    assert result.returncode != 0
+    assert "set " in result.stderr, result.stderr

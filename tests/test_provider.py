@@ -52,3 +52,20 @@ def test_airflow_cli_lists_the_provider(airflow_home):
     )
     assert listing.returncode == 0, listing.stderr[-2000:]
     assert "intacct-sync" in listing.stdout
+
+
+def test_port_is_shown_so_the_connections_list_test_button_matches_the_stored_port(providers_manager):
+    # Airflow 3.3.2's Connections list posts "port": 0 when the stored port is NULL and the server refuses
+    # the test; a visible Port (placeholder 443) lets users store the port the button sends back.
+    behaviour = providers_manager.field_behaviours["intacct"]
+    assert "port" not in behaviour["hidden_fields"]
+    assert behaviour["placeholders"]["port"] == "443"
+
+
+def test_demo_connections_store_the_endpoint_port():
+    import json
+
+    from demo.connections import intacct_connection
+
+    assert json.loads(intacct_connection("http://127.0.0.1:41234/ia/xml/xmlgw.phtml"))["port"] == 41234
+    assert json.loads(intacct_connection("https://api.intacct.com/ia/xml/xmlgw.phtml"))["port"] == 443

@@ -87,12 +87,17 @@ def get_provider_info() -> dict:
                 "hook-class-name": HOOK_CLASS,
                 "hook-name": "Sage Intacct",
                 "conn-fields": CONNECTION_FIELDS,
+                # Port stays visible and should be filled (443 for Intacct's gateway): Airflow 3.3.2's Test
+                # button on the Connections list posts "port": 0 for a stored NULL port, and the server then
+                # refuses the test ("host or port to test differs from the stored connection").
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port"],
-                    "relabeling": {"login": "User ID", "password": "User password", "host": "Endpoint"},
+                    "hidden-fields": ["schema"],
+                    "relabeling": {"login": "User ID", "password": "User password", "host": "Endpoint",
+                                   "port": "Port (443 for Intacct)"},
                     "placeholders": {
                         "login": "Paymentus-Web",
                         "host": "https://api.intacct.com/ia/xml/xmlgw.phtml",
+                        "port": "443",
                     },
                 },
             }

@@ -1,4 +1,4 @@
-"""The Business Center warehouse: schema (from include/sql), exact types and chunked access."""
+"""The Business Center warehouse: schema (from intacct/warehouse/sql), exact types and chunked access."""
 
 from intacct.warehouse.types import Money, UtcTimestamp
 from intacct.warehouse.warehouse import BC_TABLES, SYNC_TABLES, Warehouse

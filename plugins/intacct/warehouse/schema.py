@@ -1,4 +1,4 @@
-"""Versioned DDL from ``include/sql``: apply what is missing, in order, and record it.
+"""Versioned DDL from the package's ``sql`` folder (``intacct/warehouse/sql``, shipped in the wheel): apply what is missing, in order, and record it.
 
 Each ``NNNN_name.sql`` file is one migration. Applied versions are recorded in
 ``intacct_schema_migrations``; a later change to the schema is a new file, never an edit of an applied one.
@@ -21,8 +21,8 @@ _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def default_sql_dir() -> Path:
-    """``include/sql`` of the repository (the package lives in ``plugins/intacct/warehouse``)."""
-    return Path(__file__).resolve().parents[3] / "include" / "sql"
+    """The DDL beside this module: package data, so an installed wheel carries the same files."""
+    return Path(__file__).resolve().parent / "sql"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Migration:
 def discover_migrations(sql_dir: Path | None = None) -> list[Migration]:
     sql_dir = sql_dir or default_sql_dir()
     if not sql_dir.is_dir():
-        raise FileNotFoundError(f"schema directory {sql_dir} not found; it ships with the project in include/sql")
+        raise FileNotFoundError(f"schema directory {sql_dir} not found; it ships inside the package as intacct/warehouse/sql; reinstall intacct-sync")
     migrations = []
     for path in sorted(sql_dir.glob("*.sql")):
         match = _FILE_PATTERN.match(path.name)

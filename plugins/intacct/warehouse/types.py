@@ -1,6 +1,6 @@
 """Column types that make money exact and timestamps UTC on SQLite and PostgreSQL alike.
 
-The DDL in ``include/sql`` names these types through placeholders; on SQLite they become declared type
+The DDL in ``intacct/warehouse/sql`` names these types through placeholders; on SQLite they become declared type
 names with TEXT affinity (``MONEY_TEXT`` …) that reflection maps back to the classes below, so the schema
 is written once and money never passes through a float.
 

@@ -1,4 +1,4 @@
-"""The warehouse schema: versioned DDL from include/sql, exact money and UTC timestamps on both databases."""
+"""The warehouse schema: versioned DDL from intacct/warehouse/sql, exact money and UTC timestamps on both databases."""
 
 from __future__ import annotations
 
