@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from intacct.hooks.intacct import IntacctHook
 
 
+# The run row's entry for the preflight's API calls, beside the synced objects' own.
+PREFLIGHT = "preflight"
+
+
 class IntacctPreflightOperator(IntacctEntityOperator):
     """Signs in to Intacct and probes read access (the connection test), then readies the warehouse schema
     and opens the engine run. A setup problem fails the task without retries, with the remediation; a
@@ -43,7 +47,11 @@ class IntacctPreflightOperator(IntacctEntityOperator):
         self.log.info("Sage Intacct setup check passed: %s", report.message)
         with self.sync_engine(hook) as engine:
             run_id = self.start_engine_run(engine, context)
-        self.log.info("Engine run %s opened for %s", run_id, context["run_id"])
+            # Intacct bills the preflight's sign-in and probe reads too: count them in the run's total.
+            calls = int(hook.get_conn().usage.total_calls)
+            engine.run_log.merge_object(run_id, PREFLIGHT, {}, calls)
+        self.log.info("Engine run %s opened for %s (preflight: %d Intacct API call(s))", run_id, context["run_id"],
+                      calls)
         return {"ok": True, "run_id": run_id}
 
     def _record_failed_run(self, context: Context, message: str, hook: IntacctHook) -> None:
