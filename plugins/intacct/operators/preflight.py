@@ -49,7 +49,11 @@ class IntacctPreflightOperator(IntacctEntityOperator):
             run_id = self.start_engine_run(engine, context)
             # Intacct bills the preflight's sign-in and probe reads too: count them in the run's total.
             calls = int(hook.get_conn().usage.total_calls)
-            engine.run_log.merge_object(run_id, PREFLIGHT, {}, calls)
+            # Only the calls: the run's counts stay those of the synced objects. The sync tasks run after this
+            # one, and each adds its own calls to the same per-step map, whose sum is the run's total.
+            row = engine.run_log.get(run_id)
+            by_step = {**(row["api_calls_by_object"] or {}), PREFLIGHT: calls}
+            engine.run_log.update(run_id, api_calls_by_object=by_step, api_calls=sum(by_step.values()))
         self.log.info("Engine run %s opened for %s (preflight: %d Intacct API call(s))", run_id, context["run_id"],
                       calls)
         return {"ok": True, "run_id": run_id}
