@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test e2e lint bench airflow install lock clean
+.PHONY: demo test e2e lint bench bench-quick airflow install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -34,7 +34,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Every scenario on smaller data (under 2 minutes); same results file and table.
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 airflow: $(STAMP)
 	$(BIN)/python -m demo.standalone

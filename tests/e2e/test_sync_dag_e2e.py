@@ -166,3 +166,20 @@ def test_a_whole_run_logged_at_debug_level_shows_no_secret(e2e, sqlite_url, capf
     assert "Signed in to Intacct" in text and "Intacct request" in text, "the capture must hold the DEBUG log"
     for secret in ("demo-user-pw", "demo-sender-pw", *session_ids, *intacct_tax_ids):
         assert secret not in text, "a secret reached the log"
+
+
+def test_a_run_reports_every_api_call_the_gateway_counted_preflight_and_sign_ins_included(e2e, sqlite_url):
+    def gateway_calls() -> int:
+        return sum(e2e.emulator.admin.stats()["calls"].get(INTACCT_COMPANY, {}).values())
+
+    warehouse = Warehouse.from_url(sqlite_url)
+    for label in ("first (full) run", "idle run"):
+        before = gateway_calls()
+        result = e2e.run(sqlite_url)
+        assert result.state == "success", label
+        run = latest_run(warehouse)
+        assert run["api_calls"] == gateway_calls() - before, label
+    by_object = run["api_calls_by_object"]
+    by_object = json.loads(by_object) if isinstance(by_object, str) else by_object
+    assert by_object["preflight"] >= 2  # its sign-in and its probe reads
+    warehouse.dispose()

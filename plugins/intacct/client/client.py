@@ -13,6 +13,8 @@ from . import filters as F
 from .audit import AuditTrail, deleted_since
 from .credentials import Credentials
 from .errors import ConfigurationError, ErrorContext
+from .fields import spec_for
+from .prefetch import prefetched, side_by_side
 from .reading import Page, Reader
 from .session import SessionInfo, SessionManager
 from .settings import ClientSettings
@@ -79,6 +81,29 @@ class IntacctClient:
                      modified_since: datetime | None = None, where: F.Filter | None = None) -> Iterator[dict]:
         for page in self.iter_pages(object, fields, modified_since=modified_since, where=where):
             yield from page.records
+
+    def iter_pages_ahead(self, object: str, fields: Sequence[str] | None = None, *,
+                         modified_since: datetime | None = None, where: F.Filter | None = None) -> Iterator[Page]:
+        """``iter_pages`` with the next page fetched while the caller processes the current one."""
+        return prefetched(lambda: self._reader.iter_pages(object, fields, modified_since=modified_since,
+                                                          where=where))
+
+    def iter_keyset(self, object: str, fields: Sequence[str] | None = None, *, where: F.Filter | None = None,
+                    order: Sequence[str] = ("RECORDNO",), ahead: bool = True) -> Iterator[list[dict]]:
+        """Pages of a keyset read ordered by ``order`` (e.g. APBILLITEM by RECORDKEY, RECORDNO: bill lines as
+        their own read, grouped by bill), optionally fetched one page ahead."""
+        spec = spec_for(object)
+        select = list(dict.fromkeys([*(fields or spec.default_fields), *order, "RECORDNO"]))
+
+        def pages() -> Iterator[list[dict]]:
+            return self._reader._keyset(spec, select, where, tuple(order))
+
+        return prefetched(pages) if ahead else pages()
+
+    def read_side_by_side(self, *reads: Callable[[], Iterator]) -> list[Iterator]:
+        """Run several reads at once (e.g. bills and their lines), each one page ahead; within the company's
+        allowance, since every request still takes a ``max_concurrency`` slot."""
+        return side_by_side(*reads)
 
     def list_record_numbers(self, object: str, where: F.Filter | None = None) -> Iterator[int]:
         return self._reader.list_record_numbers(object, where)

@@ -141,13 +141,16 @@ class IntacctEntityOperator(BaseOperator):
         Pass the hook that already signed in (the preflight) to reuse its session."""
         from intacct.sync import EntityConfig, SyncEngine
 
+        hook = hook or self.intacct_hook()
         config = EntityConfig(
             entity_id=self.entity_id,
             bc_company_id=self.bc_company_id,
             conflict_policy=self.conflict_policy,
             lookback=self.lookback,
+            # The connection's write_batch_size extra sizes the engine's write batches too, not only the
+            # client's requests: otherwise the engine's default would cap every request it sends.
+            write_batch_size=hook.config.settings.write_batch_size,
         )
-        hook = hook or self.intacct_hook()
         warehouse = self.warehouse()
         try:
             applied = warehouse.ensure_schema()  # idempotent; a no-op once the schema is current

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from intacct.hooks.intacct import IntacctHook
 
 
+# The run row's entry for the preflight's API calls, beside the synced objects' own.
+PREFLIGHT = "preflight"
+
+
 class IntacctPreflightOperator(IntacctEntityOperator):
     """Signs in to Intacct and probes read access (the connection test), then readies the warehouse schema
     and opens the engine run. A setup problem fails the task without retries, with the remediation; a
@@ -44,7 +48,15 @@ class IntacctPreflightOperator(IntacctEntityOperator):
         self.log.info("Sage Intacct setup check passed: %s", report.message)
         with self.sync_engine(hook) as engine:
             run_id = self.start_engine_run(engine, context)
-        self.log.info("Engine run %s opened for %s", run_id, context["run_id"])
+            # Intacct bills the preflight's sign-in and probe reads too: count them in the run's total.
+            calls = int(hook.get_conn().usage.total_calls)
+            # Only the calls: the run's counts stay those of the synced objects. The sync tasks run after this
+            # one, and each adds its own calls to the same per-step map, whose sum is the run's total.
+            row = engine.run_log.get(run_id)
+            by_step = {**(row["api_calls_by_object"] or {}), PREFLIGHT: calls}
+            engine.run_log.update(run_id, api_calls_by_object=by_step, api_calls=sum(by_step.values()))
+        self.log.info("Engine run %s opened for %s (preflight: %d Intacct API call(s))", run_id, context["run_id"],
+                      calls)
         return {"ok": True, "run_id": run_id}
 
     def _record_failed_run(self, context: Context, message: str, hook: IntacctHook) -> None:

@@ -16,6 +16,7 @@ BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
 SYNC_TABLES = ("intacct_links", "intacct_watermarks", "intacct_runs", "intacct_record_outcomes",
                "intacct_rejections", "intacct_pending_writes")
 DEFAULT_CHUNK_SIZE = 500
+PG_MULTIROW_ROWS = 5_000  # rows per INSERT statement on PostgreSQL
 
 
 class Warehouse:
@@ -81,22 +82,59 @@ class Warehouse:
             return 0
         table = self.tables[table_name]
         key_columns = [c.name for c in table.primary_key.columns]
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         first = dict(rows[0])
         columns = list(update_columns) if update_columns is not None else [
             name for name in first if name not in key_columns]
-        # One statement executed for many parameter sets: compiled once, sent in batches by the driver.
-        statement = insert(table)
-        if columns:
-            statement = statement.on_conflict_do_update(
-                index_elements=key_columns, set_={name: statement.excluded[name] for name in columns})
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=key_columns)
+        if self.dialect == "postgresql":
+            return self._upsert_multirow(connection, table, rows, key_columns, columns)
+        # SQLite: one statement executed for many parameter sets, the driver's own bulk path.
+        statement = _on_conflict(sqlite.insert(table), key_columns, columns)
         written = 0
         for start in range(0, len(rows), self.chunk_size):
-            chunk = [dict(row) for row in rows[start:start + self.chunk_size]]
+            chunk = [row if isinstance(row, dict) else dict(row) for row in rows[start:start + self.chunk_size]]
             connection.execute(statement, chunk)
             written += len(chunk)
+        return written
+
+    def _upsert_multirow(self, connection: Connection, table: Table, rows: Sequence[Mapping],
+                         key_columns: list[str], columns: list[str]) -> int:
+        """PostgreSQL: psycopg2's ``execute_values``, many rows per INSERT ... VALUES ... ON CONFLICT.
+
+        The statement is written once; each value still passes through its column type's bind processor
+        (Money, UTC timestamps, JSON), exactly as SQLAlchemy would apply it.
+        """
+        from psycopg2.extras import execute_values
+
+        names = list(dict(rows[0]))
+        dialect = connection.dialect
+        quote = dialect.identifier_preparer.quote
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+        conflict = ", ".join(quote(k) for k in key_columns)
+        if columns:
+            action = "DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
+        else:
+            action = "DO NOTHING"
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES %s "
+               f"ON CONFLICT ({conflict}) {action}")
+
+        converted = [(index, p) for index, p in enumerate(processors) if p is not None]
+
+        def values(row: Mapping) -> list:
+            raw = [row[name] for name in names]
+            for index, process in converted:
+                raw[index] = process(raw[index])
+            return raw
+
+
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            written = 0
+            for start in range(0, len(rows), PG_MULTIROW_ROWS):
+                chunk = [values(row) for row in rows[start:start + PG_MULTIROW_ROWS]]
+                execute_values(cursor, sql, chunk, page_size=PG_MULTIROW_ROWS)
+                written += len(chunk)
+        finally:
+            cursor.close()
         return written
 
     def select_in_chunks(self, connection: Connection, statement, column, values: Sequence) -> Iterator[Mapping]:
@@ -108,6 +146,13 @@ class Warehouse:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _on_conflict(statement, key_columns: list[str], columns: list[str]):
+    if columns:
+        return statement.on_conflict_do_update(index_elements=key_columns,
+                                               set_={name: statement.excluded[name] for name in columns})
+    return statement.on_conflict_do_nothing(index_elements=key_columns)
 
 
 def _exact_type(reflected):

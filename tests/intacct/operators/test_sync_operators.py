@@ -161,3 +161,15 @@ def test_report_sums_every_step_although_each_ran_in_its_own_process(connections
     assert summary["api_calls"] >= sum(xcoms[f"sync_{n}"]["api_calls"] for n in ("accounts", "vendors", "bills"))
     (run,) = rows(connections.warehouse_url, "select counts, api_calls from intacct_runs")
     assert set(json.loads(run[0]) if isinstance(run[0], str) else run[0]) == {"accounts", "vendors", "bills"}
+
+
+def test_the_write_batch_size_extra_sizes_the_engine_batches_and_the_client_requests(connections, monkeypatch):
+    from demo.connections import intacct_connection
+
+    extra = json.loads(intacct_connection(connections.server.url))
+    extra["extra"] = {**extra["extra"], "write_batch_size": "250"}
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_TEST", json.dumps(extra))
+    operator = IntacctSyncVendorsOperator(task_id="sync_vendors", **ENTITY)
+    with operator.sync_engine() as engine:
+        assert engine.config.write_batch_size == 250
+        assert engine.client.settings.write_batch_size == 250
