@@ -303,15 +303,44 @@ class VendorSync(ObjectSync):
             linked = {row["intacct_vendor_id"]: row for row in
                       self.bc_rows(connection, intacct_ids=list(by_intacct)).values()}
         new_records = [r for key, r in by_intacct.items() if key not in linked]
+        with ctx.warehouse.engine.connect() as connection:
+            import_ids = self.free_import_ids(connection, [r["intacct_vendor_id"] for r in new_records])
         imports = []
         for record in new_records:
-            bc_key = bc_vendor_id_for(record["intacct_vendor_id"])
+            bc_key = import_ids[record["intacct_vendor_id"]]
+            reason = "new vendor in Intacct"
+            if bc_key != bc_vendor_id_for(record["intacct_vendor_id"]):
+                reason += (f"; imported as {bc_key} because BC's own vendor "
+                           f"{bc_vendor_id_for(record['intacct_vendor_id'])} is another vendor")
             imports.append(self.plan.add(PlannedChange(
                 self.object_name, "to_bc", "create", bc_key, record["intacct_vendor_id"],
-                reason="new vendor in Intacct", values=record)))
+                reason=reason, values=record)))
         keyed = {row["vendor_id"]: by_intacct[intacct_id] for intacct_id, row in linked.items()
                  if row["vendor_id"] not in self.handled}
         self.diff_and_apply(keyed, imports=imports, cursor=cursor)
+
+    def free_import_ids(self, connection, intacct_ids: list[str]) -> dict[str, str]:
+        """A BC vendor_id for each new Intacct vendor that no BC row holds: ``ia-V1``, else ``ia-V1-2``, …
+
+        An import never takes over a BC row it did not create (e.g. BC's own vendor that happens to be
+        called ``ia-V1``).
+        """
+        chosen: dict[str, str] = {}
+        taken: set[str] = set()
+        pending = {intacct_id: [bc_vendor_id_for(intacct_id)] for intacct_id in intacct_ids}
+        attempt = 1
+        while pending:
+            wanted = [ids[-1] for ids in pending.values()]
+            held = set(self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id", wanted)) | taken
+            for intacct_id, ids in list(pending.items()):
+                if ids[-1] not in held:
+                    chosen[intacct_id] = ids[-1]
+                    taken.add(ids[-1])
+                    del pending[intacct_id]
+                else:
+                    ids.append(f"{bc_vendor_id_for(intacct_id)}-{attempt + 1}")
+            attempt += 1
+        return chosen
 
     def _import_rows(self, connection, imports: list[PlannedChange]) -> None:
         now = utc_now()
