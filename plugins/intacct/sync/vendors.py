@@ -19,6 +19,7 @@ from intacct.sync.mapping import (
     VENDOR_SYNCED_FIELDS,
     intacct_fields,
     normalize_bc_vendor,
+    require_values,
     vendor_from_intacct,
     vendor_to_intacct,
 )
@@ -37,6 +38,15 @@ _BC_COLUMNS = ["name", "email", "phone", "address_line1", "address_line2", "city
 def bc_vendor_id_for(intacct_vendor_id: str) -> str:
     """The BC vendor_id the sync assigns to a vendor imported from Intacct."""
     return f"{IMPORTED_PREFIX}{intacct_vendor_id}"
+
+
+# Without these a vendor cannot be linked (VENDORID), reconciled (RECORDNO) or shown (NAME) in BC.
+_REQUIRED = ("intacct_vendor_id", "intacct_record_no", "name")
+
+
+def vendor_record(record) -> dict:
+    """An Intacct VENDOR as BC values; ValueError naming the field when it is malformed or missing."""
+    return require_values(vendor_from_intacct(record), "VENDOR", _REQUIRED)
 
 
 def comparable(values: dict) -> dict:
@@ -69,7 +79,7 @@ class VendorSync(ObjectSync):
         self.sync_new_bc_vendors()
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         for page in ctx.client.iter_pages("VENDOR", intacct_fields("VENDOR"), modified_since=since):
-            self.sync_intacct_page(self.convert_each(page.records, vendor_from_intacct, "VENDORID"), page.cursor)
+            self.sync_intacct_page(self.convert_each(page.records, vendor_record, "VENDORID"), page.cursor)
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_changes(bc_since)
         self.push_to_intacct()
@@ -93,7 +103,7 @@ class VendorSync(ObjectSync):
         for chunk in chunks(values, LOOKUP_CHUNK):
             found += self.ctx.client.find("VENDOR", filters.in_(field, chunk), intacct_fields("VENDOR"))
         # A malformed record is rejected (naming it and the field) and left out; the others go on.
-        return self.convert_each(found, vendor_from_intacct, "VENDORID")
+        return self.convert_each(found, vendor_record, "VENDORID")
 
     def candidate_records(self, rows: list[dict], vendor_ids: list[str]) -> dict[str, dict]:
         """Full Intacct records that may be these BC vendors: by VENDORID, tax id and name.
@@ -111,8 +121,8 @@ class VendorSync(ObjectSync):
         since = changed_since(ctx.state.watermark(self.object_name), ctx.config.lookback, ctx.options.full_refresh)
         for raw in ctx.client.iter_records("VENDOR", intacct_fields("VENDOR"), modified_since=since):
             try:  # a malformed record is rejected by the page read that follows
-                record = vendor_from_intacct(raw)
-            except ValueError:
+                record = vendor_record(raw)
+            except (ValueError, TypeError, ArithmeticError):
                 continue
             if record.get("intacct_vendor_id"):
                 found.setdefault(record["intacct_vendor_id"], record)
