@@ -8,11 +8,20 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from intacct.sync.base import ObjectSync
-from intacct.sync.mapping import ACCOUNT_FIELDS, account_from_intacct, intacct_fields
+from intacct.sync.mapping import ACCOUNT_FIELDS, account_from_intacct, intacct_fields, require_values
 from intacct.sync.plan import PlannedChange
 from intacct.sync.state import Link, changed_since, chunks, utc_now
 
 SYNCED = [f.bc for f in ACCOUNT_FIELDS if f.synced and f.bc != "account_no"]
+
+
+# Without these an account cannot be stored (key, NOT NULL title) or reconciled (RECORDNO).
+_REQUIRED = ("account_no", "title", "intacct_record_no")
+
+
+def account_record(record) -> dict:
+    """An Intacct GLACCOUNT as BC values; ValueError naming the field when it is malformed or missing."""
+    return require_values(account_from_intacct(record), "GLACCOUNT", _REQUIRED)
 
 
 def _snapshot(row) -> dict:
@@ -27,7 +36,7 @@ class AccountSync(ObjectSync):
         watermark = ctx.state.watermark(self.object_name)
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         for page in ctx.client.iter_pages("GLACCOUNT", intacct_fields("GLACCOUNT"), modified_since=since):
-            records = self.convert_each(page.records, account_from_intacct, "ACCOUNTNO")
+            records = self.convert_each(page.records, account_record, "ACCOUNTNO")
             changes = self.plan_page(records)
             if not self.dry_run:
                 self.apply_page(changes, records, page.cursor)

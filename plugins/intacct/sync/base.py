@@ -156,11 +156,14 @@ class ObjectSync:
         for record in records:
             try:
                 converted.append(convert(record))
-            except ValueError as error:
-                key = record.get(key_field)
+            except (ValueError, TypeError, ArithmeticError) as error:  # ArithmeticError: Decimal's InvalidOperation
+                key = record.get(key_field) if isinstance(record, dict) else None
+                record_no = record.get("RECORDNO") if isinstance(record, dict) else None
+                named = (f"{key_field} {key}" if key not in (None, "") else
+                         f"RECORDNO {record_no}" if record_no not in (None, "") else "a record without keys")
                 rejected.append(self.plan.add(PlannedChange(
-                    self.object_name, "to_bc", "reject", None, None if key is None else str(key),
-                    reason=f"{error}: correct the record in Intacct")))
+                    self.object_name, "to_bc", "reject", None, None if key in (None, "") else str(key),
+                    reason=f"Intacct {named}: {error}: correct the record in Intacct")))
         self.record_now(rejected)
         return converted
 

@@ -362,6 +362,15 @@ def _describe(field: FieldMap, exc: Exception) -> str:
     return str(exc) if isinstance(exc, ValueError) else f"expected a {field.kind} value"
 
 
+def require_values(row: Mapping[str, Any], object_name: str, columns: Iterable[str]) -> dict[str, Any]:
+    """``row`` (a converted Intacct record) unchanged, or ValueError naming the first required field it lacks."""
+    by_column = {f.bc: f for f in fields_for(object_name)}
+    for column in columns:
+        if row.get(column) is None:
+            raise ValueError(f"Intacct {object_name} field {by_column[column].intacct} is empty; the sync needs it")
+    return row
+
+
 def account_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
     return _convert(record, ACCOUNT_FIELDS, "GLACCOUNT")
 

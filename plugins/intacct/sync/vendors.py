@@ -19,6 +19,7 @@ from intacct.sync.mapping import (
     VENDOR_SYNCED_FIELDS,
     intacct_fields,
     normalize_bc_vendor,
+    require_values,
     vendor_from_intacct,
     vendor_to_intacct,
 )
@@ -37,6 +38,15 @@ _BC_COLUMNS = ["name", "email", "phone", "address_line1", "address_line2", "city
 def bc_vendor_id_for(intacct_vendor_id: str) -> str:
     """The BC vendor_id the sync assigns to a vendor imported from Intacct."""
     return f"{IMPORTED_PREFIX}{intacct_vendor_id}"
+
+
+# Without these a vendor cannot be linked (VENDORID), reconciled (RECORDNO) or shown (NAME) in BC.
+_REQUIRED = ("intacct_vendor_id", "intacct_record_no", "name")
+
+
+def vendor_record(record) -> dict:
+    """An Intacct VENDOR as BC values; ValueError naming the field when it is malformed or missing."""
+    return require_values(vendor_from_intacct(record), "VENDOR", _REQUIRED)
 
 
 def comparable(values: dict) -> dict:
@@ -69,7 +79,7 @@ class VendorSync(ObjectSync):
         self.sync_new_bc_vendors()
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         for page in ctx.client.iter_pages("VENDOR", intacct_fields("VENDOR"), modified_since=since):
-            self.sync_intacct_page(self.convert_each(page.records, vendor_from_intacct, "VENDORID"), page.cursor)
+            self.sync_intacct_page(self.convert_each(page.records, vendor_record, "VENDORID"), page.cursor)
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_changes(bc_since)
         self.push_to_intacct()
@@ -93,7 +103,7 @@ class VendorSync(ObjectSync):
         for chunk in chunks(values, LOOKUP_CHUNK):
             found += self.ctx.client.find("VENDOR", filters.in_(field, chunk), intacct_fields("VENDOR"))
         # A malformed record is rejected (naming it and the field) and left out; the others go on.
-        return self.convert_each(found, vendor_from_intacct, "VENDORID")
+        return self.convert_each(found, vendor_record, "VENDORID")
 
     def candidate_records(self, rows: list[dict], vendor_ids: list[str]) -> dict[str, dict]:
         """Full Intacct records that may be these BC vendors: by VENDORID, tax id and name.
@@ -111,8 +121,8 @@ class VendorSync(ObjectSync):
         since = changed_since(ctx.state.watermark(self.object_name), ctx.config.lookback, ctx.options.full_refresh)
         for raw in ctx.client.iter_records("VENDOR", intacct_fields("VENDOR"), modified_since=since):
             try:  # a malformed record is rejected by the page read that follows
-                record = vendor_from_intacct(raw)
-            except ValueError:
+                record = vendor_record(raw)
+            except (ValueError, TypeError, ArithmeticError):
                 continue
             if record.get("intacct_vendor_id"):
                 found.setdefault(record["intacct_vendor_id"], record)
@@ -303,15 +313,44 @@ class VendorSync(ObjectSync):
             linked = {row["intacct_vendor_id"]: row for row in
                       self.bc_rows(connection, intacct_ids=list(by_intacct)).values()}
         new_records = [r for key, r in by_intacct.items() if key not in linked]
+        with ctx.warehouse.engine.connect() as connection:
+            import_ids = self.free_import_ids(connection, [r["intacct_vendor_id"] for r in new_records])
         imports = []
         for record in new_records:
-            bc_key = bc_vendor_id_for(record["intacct_vendor_id"])
+            bc_key = import_ids[record["intacct_vendor_id"]]
+            reason = "new vendor in Intacct"
+            if bc_key != bc_vendor_id_for(record["intacct_vendor_id"]):
+                reason += (f"; imported as {bc_key} because BC's own vendor "
+                           f"{bc_vendor_id_for(record['intacct_vendor_id'])} is another vendor")
             imports.append(self.plan.add(PlannedChange(
                 self.object_name, "to_bc", "create", bc_key, record["intacct_vendor_id"],
-                reason="new vendor in Intacct", values=record)))
+                reason=reason, values=record)))
         keyed = {row["vendor_id"]: by_intacct[intacct_id] for intacct_id, row in linked.items()
                  if row["vendor_id"] not in self.handled}
         self.diff_and_apply(keyed, imports=imports, cursor=cursor)
+
+    def free_import_ids(self, connection, intacct_ids: list[str]) -> dict[str, str]:
+        """A BC vendor_id for each new Intacct vendor that no BC row holds: ``ia-V1``, else ``ia-V1-2``, …
+
+        An import never takes over a BC row it did not create (e.g. BC's own vendor that happens to be
+        called ``ia-V1``).
+        """
+        chosen: dict[str, str] = {}
+        taken: set[str] = set()
+        pending = {intacct_id: [bc_vendor_id_for(intacct_id)] for intacct_id in intacct_ids}
+        attempt = 1
+        while pending:
+            wanted = [ids[-1] for ids in pending.values()]
+            held = set(self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id", wanted)) | taken
+            for intacct_id, ids in list(pending.items()):
+                if ids[-1] not in held:
+                    chosen[intacct_id] = ids[-1]
+                    taken.add(ids[-1])
+                    del pending[intacct_id]
+                else:
+                    ids.append(f"{bc_vendor_id_for(intacct_id)}-{attempt + 1}")
+            attempt += 1
+        return chosen
 
     def _import_rows(self, connection, imports: list[PlannedChange]) -> None:
         now = utc_now()

@@ -93,3 +93,22 @@ def test_two_bc_companies_get_distinct_vendorids_in_one_intacct_company(warehous
     assert one(warehouse, "bc_vendors", company_id="bc-us", vendor_id="V9001")["intacct_vendor_id"] == "V9001"
     synced(second)
     assert len(emulator.admin.find_records("DEMO", "VENDOR", NAME="Beta Lumber")) == 1
+
+
+def test_an_import_never_takes_over_a_bc_vendor_it_did_not_create(warehouse, make_engine, emulator):
+    engine = make_engine(warehouse)
+    synced(engine)
+    # BC's own vendor, not linked, whose id happens to look like an import id; distinct name and tax id.
+    new_bc_vendor(warehouse, "ia-OWN-1", "Own Stationery", tax_id="12-0000012", intacct_vendor_id=None)
+    emulator.admin.ui_create("DEMO", "VENDOR", {"VENDORID": "OWN-1", "NAME": "Someone Else Entirely",
+                                                "TAXID": "98-0000098"})
+    summary = synced(engine)
+    own = one(warehouse, "bc_vendors", vendor_id="ia-OWN-1")
+    assert own["name"] == "Own Stationery" and own["tax_id"] == "12-0000012"
+    assert own["intacct_vendor_id"] != "OWN-1"
+    imported = one(warehouse, "bc_vendors", vendor_id="ia-OWN-1-2")
+    assert imported["intacct_vendor_id"] == "OWN-1" and imported["name"] == "Someone Else Entirely"
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="ia-OWN-1-2")
+    assert logged["action"] == "created" and "ia-OWN-1 is another vendor" in logged["reason"]
+    synced(engine)
+    assert one(warehouse, "bc_vendors", vendor_id="ia-OWN-1")["name"] == "Own Stationery"
