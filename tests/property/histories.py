@@ -18,8 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from model import INVARIANTS, Edit, Model, mark_delivered
 from world import COMPANIES, CURRENCY, INTACCT_COMPANY, World, nested, norm, utc_now
 
-from intacct.sync import WRITE_POINTS, CONFLICT_POLICIES
-from intacct_emulator.admin import AdminError
+from intacct.sync import CONFLICT_POLICIES, WRITE_POINTS
 
 
 @dataclass(frozen=True)

@@ -270,6 +270,6 @@ class World:
             return dict(connection.execute(select(runs).where(runs.c.run_id == run_id)).mappings().one())
 
     def bc_snapshot(self) -> dict:
-        return {table: sorted((json.dumps({k: str(v) for k, v in row.items() if k not in ("synced_at",)},
-                                          sort_keys=True) for row in self.bc_rows(table)))
+        return {table: sorted(json.dumps({k: str(v) for k, v in row.items() if k not in ("synced_at",)},
+                                          sort_keys=True) for row in self.bc_rows(table))
                 for table in ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")}
