@@ -46,8 +46,8 @@ lock:
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# Property-based histories (tests/property) at full size: INTACCT_PROPS_HISTORIES per SQLite test
-# (default 1,000) and a fifth of that on PostgreSQL. Failing examples are kept in .hypothesis/ and
+# Property-based histories (tests/property) at full size: INTACCT_PROPS_HISTORIES over the SQLite tests
+# (default 1,000 in all) and a fifth of that on PostgreSQL. Failing examples are kept in .hypothesis/ and
 # replayed by `INTACCT_PROPS_PROFILE=replay .venv/bin/pytest tests/property`.
 stress: $(STAMP)
 	INTACCT_PROPS_PROFILE=stress $(BIN)/pytest -p no:cacheprovider -m property tests/property

@@ -1,8 +1,8 @@
 """Profiles of the property suite, chosen with INTACCT_PROPS_PROFILE (default ``fast``).
 
 fast    the share of ``make test``: a few histories per test, about two minutes for the whole suite
-stress  ``make stress``: INTACCT_PROPS_HISTORIES histories (default 1,000) per SQLite test, a fifth of
-        that on PostgreSQL
+stress  ``make stress``: INTACCT_PROPS_HISTORIES histories (default 1,000) spread over the SQLite tests,
+        and a fifth of that (200) on PostgreSQL
 replay  no generation: only the examples stored in the example database (.hypothesis/) are replayed
 """
 
@@ -25,14 +25,19 @@ HISTORIES = int(os.environ.get("INTACCT_PROPS_HISTORIES", "1000"))
 
 settings.register_profile("fast", **{**_COMMON, "stateful_step_count": 15}, max_examples=4, derandomize=True,
                           database=None, phases=[Phase.explicit, Phase.generate])
-settings.register_profile("stress", max_examples=HISTORIES, **_COMMON)
+settings.register_profile("stress", max_examples=HISTORIES, **_COMMON)  # divided per test
 settings.register_profile("replay", max_examples=1, phases=[Phase.explicit, Phase.reuse], **_COMMON)
 PROFILE = os.environ.get("INTACCT_PROPS_PROFILE", "fast")
 settings.load_profile(PROFILE)
 
 
+def share(examples: int, tests: int) -> int:
+    """Histories per test: the profile's total spread over the tests in stress, as set otherwise."""
+    return max(1, examples // tests) if PROFILE == "stress" else examples
+
+
 def postgres_share(examples: int) -> int:
-    return max(1, examples // 5)
+    return max(1, examples // 5) if PROFILE == "stress" else examples
 
 
 @pytest.fixture

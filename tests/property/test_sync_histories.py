@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import postgres_share
+from conftest import postgres_share, share
 from histories import ALL_CHECKS, Alphabet, SyncHistory
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -61,7 +61,7 @@ def _params():
 
 @pytest.mark.parametrize("alphabet", list(_params()))
 def test_histories_on_sqlite(alphabet, sqlite_urls):
-    run_histories(alphabet, sqlite_urls)
+    run_histories(alphabet, sqlite_urls, examples=share(settings().max_examples, len(CASES)))
 
 
 # Everything but the classes of open findings (add them back with the fixes of findings 1 and 2).
