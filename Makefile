@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test e2e lint bench bench-quick airflow install lock clean
+.PHONY: demo test e2e lint bench bench-quick airflow install lock clean stress
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is required")'
@@ -60,3 +60,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .e2e-cache
+
+# Property-based histories (tests/property) at full size: INTACCT_PROPS_HISTORIES over the SQLite tests
+# (default 1,000 in all) and a fifth of that on PostgreSQL. Failing examples are kept in .hypothesis/ and
+# replayed by `INTACCT_PROPS_PROFILE=replay .venv/bin/pytest tests/property`.
+stress: $(STAMP)
+	INTACCT_PROPS_PROFILE=stress $(BIN)/pytest -p no:cacheprovider -m property tests/property

@@ -1,0 +1,403 @@
+"""What people did, as the suite remembers it, and the invariants checked against both sides.
+
+Each invariant is a function returning the violations it found (empty when it holds), so a test can
+switch any of them on or off by name (``INVARIANTS``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from world import BILL_FIELDS, COMPANIES, LINE_FIELDS, VENDOR_FIELDS, World, norm, norm_money
+
+CONFLICT_OR_REJECTION = ("conflict", "rejected")
+BILL_STATUS_OF_STATE = {"paid": "paid", "partially paid": "partially_paid"}
+
+
+@dataclass
+class Edit:
+    side: str            # "bc" or "intacct"
+    obj: str             # "vendors" or "bills"
+    ident: tuple         # ("bc", company, key) or ("intacct", recordno)
+    field: str
+    value: object
+    at: datetime         # real time (compared with the run log's recorded_at)
+    model_at: datetime   # the time the edit carries (BC's updated_at, Intacct's WHENMODIFIED)
+    delivered_at: datetime | None = None
+
+
+@dataclass
+class Model:
+    bc_vendors: set = field(default_factory=set)      # (company, vendor_id) a person created in BC
+    bc_bills: set = field(default_factory=set)        # (company, bill_id)
+    ia_vendors: set = field(default_factory=set)      # RECORDNO a person created in Intacct
+    ia_bills: set = field(default_factory=set)
+    deleted: set = field(default_factory=set)         # ("vendors"|"bills", RECORDNO) a person deleted in Intacct
+    last: dict = field(default_factory=dict)          # (side, obj, ident, field) -> Edit
+    final_runs: list = field(default_factory=list)    # run ids of the two clean runs
+    violations: list = field(default_factory=list)    # found while the history ran (exceptions)
+
+    def edit(self, edit: Edit) -> None:
+        self.last[(edit.side, edit.obj, edit.ident, edit.field)] = edit
+
+
+# -- reading pairs ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    obj: str
+    company: str
+    bc_key: str
+    bc: dict
+    intacct: dict | None       # None: the BC row points at a record that does not exist (any more)
+    lines_bc: list = field(default_factory=list)
+    lines_ia: list = field(default_factory=list)
+
+    @property
+    def record_no(self):
+        return None if self.intacct is None else int(self.intacct["RECORDNO"])
+
+    def keys(self) -> set[str]:
+        keys = {self.bc_key}
+        if self.intacct is not None:
+            keys |= {str(self.intacct["RECORDNO"]), self.intacct.get("VENDORID") or ""}
+        if self.obj == "vendors" and self.bc.get("intacct_vendor_id"):
+            keys.add(self.bc["intacct_vendor_id"])
+        if self.obj == "bills" and self.bc.get("intacct_record_no") is not None:
+            keys.add(str(self.bc["intacct_record_no"]))
+        return keys - {""}
+
+    def value(self, side: str, name: str):
+        if name.startswith("line1."):
+            column = name.split(".", 1)[1]
+            lines = self.lines_bc if side == "bc" else self.lines_ia
+            if not lines:
+                return None
+            raw = lines[0].get(column) if side == "bc" else lines[0].get(LINE_FIELDS[column])
+            return norm_money(raw) if column == "amount" else norm(raw)
+        if side == "bc":
+            raw = self.bc.get(name)
+        else:
+            mapped = (VENDOR_FIELDS if self.obj == "vendors" else BILL_FIELDS).get(name)
+            if self.intacct is None:
+                return None
+            if name == "status" and self.obj == "bills":
+                state = (self.intacct.get("STATE") or "").casefold()
+                return BILL_STATUS_OF_STATE.get(state, "unpaid")
+            raw = self.intacct.get(mapped)
+        if name in ("total_amount", "amount_due"):
+            return norm_money(raw)
+        value = norm(raw)
+        if name == "status" and isinstance(value, str):
+            value = value.casefold()
+            if self.obj == "bills" and side == "bc" and value not in BILL_STATUS_OF_STATE.values():
+                value = "unpaid"
+        return value
+
+
+def read_pairs(world: World) -> list[Pair]:
+    vendors_by_id = {}
+    for record in world.intacct("VENDOR"):
+        vendors_by_id.setdefault(record["VENDORID"], record)
+    pairs = []
+    for company in COMPANIES:
+        for row in world.bc_rows("bc_vendors", company):
+            if row.get("intacct_vendor_id"):
+                pairs.append(Pair("vendors", company, row["vendor_id"], row,
+                                  vendors_by_id.get(row["intacct_vendor_id"])))
+        lines: dict = {}
+        for line in world.bc_rows("bc_bill_lines", company):
+            lines.setdefault(line["bill_id"], []).append(line)
+        for row in world.bc_rows("bc_bills", company):
+            if row.get("intacct_record_no") is not None:
+                record = world.intacct_record("APBILL", row["intacct_record_no"])
+                pairs.append(Pair("bills", company, row["bill_id"], row, record,
+                                  sorted(lines.get(row["bill_id"], []), key=lambda r: r["line_no"]),
+                                  world.bill_lines(row["intacct_record_no"]) if record else []))
+    return pairs
+
+
+def pairs_for(pairs: list[Pair], edit: Edit) -> list[Pair]:
+    if edit.ident[0] == "bc":
+        return [p for p in pairs if p.obj == edit.obj and (p.company, p.bc_key) == edit.ident[1:]]
+    return [p for p in pairs if p.obj == edit.obj and p.record_no == edit.ident[1]]
+
+
+def mark_delivered(world: World, model: Model) -> None:
+    """After a run: an edit now held by both sides of every pair it belongs to has reached its goal."""
+    pairs = read_pairs(world)
+    now = datetime.now(tz=pairs[0].bc["updated_at"].tzinfo) if pairs else None
+    for edit in model.last.values():
+        if edit.delivered_at is not None:
+            continue
+        mine = [p for p in pairs_for(pairs, edit) if p.intacct is not None]
+        if mine and all(p.value("bc", edit.field) == edit.value == p.value("intacct", edit.field) for p in mine):
+            edit.delivered_at = now
+
+
+def _logged_after(outcomes: list[dict], pair: Pair, after: datetime) -> bool:
+    keys = pair.keys()
+    for outcome in outcomes:
+        if outcome["object"] != pair.obj or outcome["action"] not in CONFLICT_OR_REJECTION:
+            continue
+        if outcome["recorded_at"] < after:
+            continue
+        if (outcome["company_id"] == pair.company and outcome["bc_key"] == pair.bc_key) or (
+                outcome["intacct_key"] in keys and outcome["company_id"] == pair.company):
+            return True
+    return False
+
+
+def _still_rejected(world: World, model: Model) -> set:
+    """(company, object, key) rejected by the last clean run: allowed to differ, with its reason."""
+    held = set()
+    for outcome in world.outcomes(model.final_runs[-2:]):
+        if outcome["action"] == "rejected":
+            for key in (outcome["bc_key"], outcome["intacct_key"]):
+                if key:
+                    held.add((outcome["company_id"], outcome["object"], str(key)))
+    return held
+
+
+def _rejected(pair: Pair, held: set) -> bool:
+    return any((pair.company, pair.obj, key) in held for key in pair.keys())
+
+
+# -- invariants ---------------------------------------------------------------------------------------
+
+
+def no_two_counterparts(world: World, model: Model) -> list[str]:
+    """Through links: one BC row per Intacct record per company, and every record the sync created is
+    linked. By content: no side holds more records of a name, tax id or bill number than people made."""
+    problems = []
+    vendors = world.intacct("VENDOR")
+    bills = world.intacct("APBILL")
+    pairs = read_pairs(world)
+    linked = Counter((p.obj, p.company, p.record_no) for p in pairs if p.intacct is not None)
+    for (obj, company, record_no), count in linked.items():
+        if count > 1:
+            problems.append(f"{obj}: Intacct record {record_no} has {count} BC counterparts in {company}")
+    linked_any = {(p.obj, p.record_no) for p in pairs if p.intacct is not None}
+    for obj, records in (("vendors", vendors), ("bills", bills)):
+        for record in records:
+            if record.get("CREATEDBY") != "Admin" and (obj, int(record["RECORDNO"])) not in linked_any:
+                problems.append(f"{obj}: Intacct record {record['RECORDNO']} created by the sync "
+                                f"({record.get('VENDORID')}/{record.get('RECORDID')}) has no BC counterpart")
+
+    def person_bc(table, company, column, value, mine):
+        return sum(1 for row in world.bc_rows(table, company)
+                   if (company, row[mine]) in (model.bc_vendors if table == "bc_vendors" else model.bc_bills)
+                   and norm(row[column]) == value)
+
+    for column, intacct_name in (("name", "NAME"), ("tax_id", "TAXID")):
+        counts = Counter(norm(r[intacct_name]) for r in vendors)
+        for value, count in counts.items():
+            if value is None:
+                continue
+            allowed = sum(1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value) + sum(
+                person_bc("bc_vendors", c, column, value, "vendor_id") for c in COMPANIES)
+            if count > allowed:
+                problems.append(f"vendors: Intacct holds {count} vendors with the same {column}, people made {allowed}")
+        for company, entity in COMPANIES.items():
+            rows = world.bc_rows("bc_vendors", company)
+            for value, count in Counter(norm(r[column]) for r in rows).items():
+                if value is None:
+                    continue
+                allowed = person_bc("bc_vendors", company, column, value, "vendor_id") + sum(
+                    1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value
+                    and r.get("MEGAENTITYID") in ("", None, entity))
+                if count > allowed:
+                    problems.append(f"vendors: {company} holds {count} vendors with the same {column}, "
+                                    f"people made {allowed}")
+    counts = Counter(norm(r["RECORDID"]) for r in bills)
+    for value, count in counts.items():
+        allowed = sum(1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value) + sum(
+            person_bc("bc_bills", c, "bill_number", value, "bill_id") for c in COMPANIES)
+        if value is not None and count > allowed:
+            problems.append(f"bills: Intacct holds {count} bills numbered {value!r}, people made {allowed}")
+    for company, entity in COMPANIES.items():
+        for value, count in Counter(norm(r["bill_number"]) for r in world.bc_rows("bc_bills", company)).items():
+            allowed = person_bc("bc_bills", company, "bill_number", value, "bill_id") + sum(
+                1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value
+                and r.get("MEGAENTITYID") == entity)
+            if value is not None and count > allowed:
+                problems.append(f"bills: {company} holds {count} bills numbered {value!r}, people made {allowed}")
+    return problems
+
+
+def everything_reached_the_other_side(world: World, model: Model) -> list[str]:
+    """Every record a person made is linked on the other side (or rejected, with a reason)."""
+    problems, held = [], _still_rejected(world, model)
+    for company, key in sorted(model.bc_vendors):
+        rows = [r for r in world.bc_rows("bc_vendors", company) if r["vendor_id"] == key]
+        if rows and not rows[0]["intacct_vendor_id"] and (company, "vendors", key) not in held:
+            problems.append(f"vendors: BC vendor {company}/{key} never reached Intacct and is not rejected")
+    for company, key in sorted(model.bc_bills):
+        rows = [r for r in world.bc_rows("bc_bills", company) if r["bill_id"] == key]
+        if rows and rows[0]["status"] == "ready_to_pay" and rows[0]["intacct_record_no"] is None and (
+                company, "bills", key) not in held:
+            problems.append(f"bills: BC bill {company}/{key} (ready to pay) never reached Intacct and is not rejected")
+    pairs = read_pairs(world)
+    for record_no in sorted(model.ia_vendors):
+        record = world.intacct("VENDOR", RECORDNO=str(record_no))
+        if not record:
+            continue
+        for company, entity in COMPANIES.items():
+            if record[0].get("MEGAENTITYID") not in ("", None, entity):
+                continue
+            mine = [p for p in pairs if p.obj == "vendors" and p.company == company and p.record_no == record_no]
+            if not mine and (company, "vendors", record[0]["VENDORID"]) not in held and (
+                    company, "vendors", str(record_no)) not in held:
+                problems.append(f"vendors: Intacct vendor {record[0]['VENDORID']} never reached {company}")
+    for record_no in sorted(model.ia_bills):
+        record = world.intacct_record("APBILL", record_no)
+        if record is None:
+            continue
+        company = next(c for c, e in COMPANIES.items() if e == record.get("MEGAENTITYID"))
+        mine = [p for p in pairs if p.obj == "bills" and p.company == company and p.record_no == record_no]
+        if not mine and (company, "bills", str(record_no)) not in held:
+            problems.append(f"bills: Intacct bill {record_no} never reached {company}")
+    return problems
+
+
+def deletes_reach_bc(world: World, model: Model) -> list[str]:
+    problems = []
+    for pair in read_pairs(world):
+        if pair.intacct is not None:
+            continue
+        status = (pair.bc.get("status") or "").casefold()
+        wanted = "inactive" if pair.obj == "vendors" else "void"
+        if status != wanted:
+            problems.append(f"{pair.obj}: {pair.company}/{pair.bc_key} points at a deleted Intacct record but "
+                            f"is {status!r}, not {wanted!r}")
+    return problems
+
+
+def pairs_agree(world: World, model: Model) -> list[str]:
+    """Every linked pair agrees on every synced field (a still-rejected record excepted)."""
+    problems, held = [], _still_rejected(world, model)
+    for pair in read_pairs(world):
+        if pair.intacct is None or _rejected(pair, held):
+            continue
+        names = list(VENDOR_FIELDS) if pair.obj == "vendors" else [
+            *BILL_FIELDS, "status", "amount_due", "line1.amount", "line1.memo"]
+        for name in names:
+            if name == "amount_due":
+                bc, ia = norm_money(pair.bc.get("amount_due")), norm_money(pair.intacct.get("TRX_TOTALDUE"))
+            elif name == "status" and pair.obj == "bills":
+                ia = pair.value("intacct", name)
+                bc = pair.value("bc", name)
+                if ia == "unpaid" and bc == "unpaid":
+                    continue
+            else:
+                bc, ia = pair.value("bc", name), pair.value("intacct", name)
+            if name == "name" and bc != ia and pair.obj == "vendors":
+                pass
+            if bc != ia:
+                problems.append(f"{pair.obj} {pair.company}/{pair.bc_key} ↔ {pair.record_no}: {name} is "
+                                f"{_show(bc)} in BC but {_show(ia)} in Intacct")
+        if pair.obj == "bills":
+            if len(pair.lines_bc) != len(pair.lines_ia):
+                problems.append(f"bills {pair.company}/{pair.bc_key}: {len(pair.lines_bc)} lines in BC, "
+                                f"{len(pair.lines_ia)} in Intacct")
+    return problems
+
+
+def money_to_the_cent(world: World, model: Model) -> list[str]:
+    problems, held = [], _still_rejected(world, model)
+    for pair in read_pairs(world):
+        if pair.obj != "bills" or pair.intacct is None or _rejected(pair, held):
+            continue
+        amounts_bc = [norm_money(line["amount"]) for line in pair.lines_bc]
+        amounts_ia = [norm_money(line["TRX_AMOUNT"]) for line in pair.lines_ia]
+        total_bc = norm_money(pair.bc["total_amount"])
+        if amounts_bc != amounts_ia:
+            problems.append(f"bills {pair.company}/{pair.bc_key}: line amounts {amounts_bc} in BC, {amounts_ia} in "
+                            "Intacct")
+        if all(isinstance(a, Decimal) for a in amounts_bc) and total_bc != sum(amounts_bc, Decimal("0.00")):
+            problems.append(f"bills {pair.company}/{pair.bc_key}: BC total {total_bc} is not the sum of its lines")
+        for amount in [total_bc, *amounts_bc]:
+            if isinstance(amount, Decimal) and amount != amount.quantize(Decimal("0.01")):
+                problems.append(f"bills {pair.company}/{pair.bc_key}: {amount} is not whole cents")
+    return problems
+
+
+def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
+    """Each side's last edit of a field is on both sides, or was superseded by a later edit of the other side
+    after it had arrived, or is in the run log as a conflict or rejection recorded after it."""
+    problems = []
+    pairs = read_pairs(world)
+    outcomes = world.outcomes()
+    other = {"bc": "intacct", "intacct": "bc"}
+    for edit in model.last.values():
+        if edit.ident[0] == "intacct" and (edit.obj, edit.ident[1]) in model.deleted:
+            continue
+        for pair in pairs_for(pairs, edit):
+            if pair.intacct is None:  # deleted in Intacct: checked by deletes_reach_bc
+                continue
+            if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
+                continue
+            later = [e for e in model.last.values() if e.side == other[edit.side] and e.field == edit.field
+                     and e.obj == edit.obj and e.model_at >= edit.model_at and pair in pairs_for([pair], e)]
+            if edit.delivered_at is not None and later:
+                continue
+            if _logged_after(outcomes, pair, edit.at):
+                continue
+            problems.append(f"{edit.obj}: the {edit.side} edit of {edit.field} to {_show(edit.value)} on "
+                            f"{pair.company}/{pair.bc_key} ↔ {pair.record_no} is lost: BC has "
+                            f"{_show(pair.value('bc', edit.field))}, Intacct {_show(pair.value('intacct', edit.field))}, "
+                            "and no conflict or rejection was logged after it")
+    return problems
+
+
+def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
+    """Two concurrent edits of one field: the policy's winner is what both sides hold."""
+    problems, held = [], _still_rejected(world, model)
+    pairs = read_pairs(world)
+    for edit in model.last.values():
+        if edit.side != "bc":
+            continue
+        for pair in pairs_for(pairs, edit):
+            if pair.intacct is None or _rejected(pair, held):
+                continue
+            theirs = model.last.get(("intacct", edit.obj, ("intacct", pair.record_no), edit.field))
+            if theirs is None or theirs.value == edit.value:
+                continue
+            concurrent = not (edit.delivered_at and edit.delivered_at <= theirs.at) and not (
+                theirs.delivered_at and theirs.delivered_at <= edit.at)
+            final = pair.value("bc", edit.field)
+            if not concurrent or final != pair.value("intacct", edit.field):
+                continue
+            if world.policy == "intacct_wins":
+                wanted = theirs.value
+            elif world.policy == "bc_wins":
+                wanted = edit.value
+            elif abs(edit.model_at - theirs.model_at) >= timedelta(seconds=2):
+                wanted = edit.value if edit.model_at > theirs.model_at else theirs.value
+            else:
+                continue  # the tie rule within one second is the engine's documented choice
+            if final != wanted:
+                problems.append(f"{edit.obj} {pair.company}/{pair.bc_key}: BC set {edit.field} to {_show(edit.value)}, "
+                                f"Intacct to {_show(theirs.value)}; {world.policy} should keep {_show(wanted)} but "
+                                f"both hold {_show(final)}")
+    return problems
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "...'"
+
+
+INVARIANTS = {
+    "no_two_counterparts": no_two_counterparts,
+    "everything_reached": everything_reached_the_other_side,
+    "deletes_reach_bc": deletes_reach_bc,
+    "pairs_agree": pairs_agree,
+    "money_to_the_cent": money_to_the_cent,
+    "edits_arrive_or_are_logged": edits_arrive_or_are_logged,
+    "conflicts_follow_the_policy": conflicts_follow_the_policy,
+}
