@@ -104,7 +104,9 @@ class SyncHistory(RuleBasedStateMachine):
         if kind == "long":
             return (plain + " ") * 40
         if kind == "control":
-            return plain + data.draw(st.sampled_from(BAD_CHARS), label="bad char") + "x"
+            # PostgreSQL text cannot hold NUL at all, so BC can never have one there: the others still can.
+            chars = BAD_CHARS if self.world.sqlite else BAD_CHARS[1:]
+            return plain + data.draw(st.sampled_from(chars), label="bad char") + "x"
         return plain
 
     def name(self, data) -> str:

@@ -6,8 +6,6 @@ with the finding they reproduce (RELIABILITY.md); remove the mark when the fix l
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from conftest import postgres_share, share
 from histories import ALL_CHECKS, Alphabet, SyncHistory
@@ -45,12 +43,7 @@ CASES = {
 }
 
 # Known engine bugs (see RELIABILITY.md): remove a mark once its fix is merged.
-KNOWN = {
-    "duplicate_names_and_tax_ids": "finding 1: a BC vendor matching an imported Intacct vendor by name/tax id "
-                                   "fails every vendors run with UNIQUE(bc_vendors.intacct_vendor_id)",
-    "control_characters": "finding 2: a control character in one BC text fails the whole object sync",
-    "everything": "findings 1 and 2",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _params():
@@ -64,11 +57,10 @@ def test_histories_on_sqlite(alphabet, sqlite_urls):
     run_histories(alphabet, sqlite_urls, examples=share(settings().max_examples, len(CASES)))
 
 
-# Everything but the classes of open findings (add them back with the fixes of findings 1 and 2).
-PG_ALPHABET = replace(Alphabet().everything(), duplicate_names=False, control_chars=False)
+PG_ALPHABET = Alphabet().everything()
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("alphabet", [pytest.param(PG_ALPHABET, id="everything_but_open_findings")])
+@pytest.mark.parametrize("alphabet", [pytest.param(PG_ALPHABET, id="everything")])
 def test_histories_on_postgresql(alphabet, postgres_urls):
     run_histories(alphabet, postgres_urls, examples=postgres_share(settings().max_examples))

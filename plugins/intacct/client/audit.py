@@ -58,6 +58,7 @@ class AuditTrail:
     object_keys: frozenset[str] = frozenset()
     unavailable_reason: str = ""
     events: tuple[dict, ...] = field(default=(), repr=False)
+    denied: bool = False  # the role may not read the trail (lasting), as opposed to a page that failed
 
     @property
     def record_nos(self) -> set[int]:
@@ -118,7 +119,7 @@ def deleted_since(object_name: str, events: Callable[[], Iterable[dict]]) -> Aud
         return AuditTrail(True, _keys(collected), events=tuple(collected))
     log.warning("Audit trail unavailable for %s deletes: %s. %d delete event(s) read before that are used; "
                 "the key reconciliation finds the others.", object_name, reason, len(collected))
-    return AuditTrail(False, _keys(collected), reason, tuple(collected))
+    return AuditTrail(False, _keys(collected), reason, tuple(collected), denied=reason.startswith("the Web Services"))
 
 
 def _keys(events: Iterable[dict]) -> frozenset[str]:

@@ -146,6 +146,7 @@ class RecordValueError(ValidationError, ValueError):
         super().__init__(message)
         self.key = key
         self.fields = list(fields)
+        self.identifiers: dict[str, str] = {}  # e.g. {"RECORDID": "B-1", "RECORDNO": "7"} when known
 
 
 class MalformedValue(RecordValueError):

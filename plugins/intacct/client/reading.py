@@ -152,7 +152,11 @@ class Reader:
         if not problems:
             problems.append(MalformedValue(f"Intacct sent an unreadable record {key}", key=key))
         message = problems[0].message if len(problems) == 1 else "; ".join(p.message for p in problems)
-        return MalformedValue(message + ": correct the record in Intacct", key=key, fields=fields)
+        error = MalformedValue(message + ": correct the record in Intacct", key=key, fields=fields)
+        # The record's own identifiers, so a caller can file the rejection under the key it syncs by.
+        error.identifiers = {name: texts[name].strip() for name in (spec.business_key, RECORDNO)
+                             if name and texts.get(name) and texts[name].strip()}
+        return error
 
     # -- keyset paging -----------------------------------------------------------------------------------------
 

@@ -30,12 +30,14 @@ def _snapshot(row) -> dict:
 
 class AccountSync(ObjectSync):
     object_name = "accounts"
+    intacct_key_field = "ACCOUNTNO"
 
     def run(self) -> None:
         ctx = self.ctx
         watermark = ctx.state.watermark(self.object_name)
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         for page in ctx.client.iter_pages("GLACCOUNT", intacct_fields("GLACCOUNT"), modified_since=since):
+            self.reject_unreadable(page)
             records = self.convert_each(page.records, account_record, "ACCOUNTNO")
             changes = self.plan_page(records)
             if not self.dry_run:

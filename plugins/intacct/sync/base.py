@@ -64,6 +64,7 @@ class ObjectSync:
     """Base of the per-object syncs. Subclasses implement ``run()`` and return the plan they executed."""
 
     object_name = ""
+    intacct_key_field = "RECORDNO"   # the Intacct field this object's links and rejections are keyed by
 
     def __init__(self, context: RunContext):
         self.ctx = context
@@ -150,6 +151,21 @@ class ObjectSync:
         with self.ctx.warehouse.engine.begin() as connection:
             self.record(connection, changes)
 
+    def reject_unreadable(self, page) -> list[str]:
+        """Rows of an Intacct page the client could not read (``Page.rejected``), each rejected by name so
+        the rest of the page syncs; returns their Intacct keys (a page with any is not a complete key list)."""
+        errors = list(getattr(page, "rejected", ()) or ())
+        changes = [self.plan.add(PlannedChange(
+            self.object_name, "to_bc", "reject", None, self.unreadable_key(error), reason=str(error)))
+            for error in errors]
+        self.record_now(changes)
+        return [c.intacct_key for c in changes if c.intacct_key is not None]
+
+    def unreadable_key(self, error) -> str | None:
+        """The key this object files Intacct records under (bills: RECORDNO), from a client read error."""
+        identifiers = getattr(error, "identifiers", None) or {}
+        return identifiers.get(self.intacct_key_field) or _key_of(error)
+
     def convert_each(self, records, convert: Callable[[dict], dict], key_field: str) -> list[dict]:
         """Intacct records as BC values; a malformed record is rejected on its own, the page goes on."""
         converted, rejected = [], []
@@ -214,6 +230,12 @@ class ObjectSync:
             self.fault(faults.AFTER_INTACCT_WRITE, keys=[w.intent["write_key"] for w in batch])
             by_key = {outcome.key: outcome for outcome in outcomes}
             on_batch([(w, by_key.get(w.request.key)) for w in batch])
+
+
+def _key_of(error) -> str | None:
+    """The record key of a client ``RecordValueError``: its key reads "<OBJECT> <FIELD> <value>"."""
+    parts = str(getattr(error, "key", None) or "").split(" ", 2)
+    return parts[2] if len(parts) == 3 and parts[1] != "without" else None
 
 
 def _past(action: str) -> str:

@@ -89,16 +89,22 @@ class BillSync(ObjectSync):
         # A read from the start (first run, empty watermark, full refresh) is a complete key list: a linked
         # bill absent from it was deleted, found now rather than at the next daily reconciliation.
         full_read = set() if since is None else None
+        complete = True
         for page in ctx.client.iter_pages("APBILL", intacct_fields("APBILL"), modified_since=since):
+            # An unreadable bill is still there: a read with one is no proof of what was deleted.
+            unreadable = self.reject_unreadable(page)
+            self.seen_record_nos.update(int(k) for k in unreadable if k.isdigit())  # rejected once a run
+            complete = not unreadable and complete
             if full_read is not None:
                 full_read.update(_record_no(record) for record in page.records)
             self.sync_intacct_page(page.records, page.cursor)
+        if not complete:
+            full_read = None
         self.retry_rejected_imports()
-        if since is not None:
-            self.void_deleted_from_audit_trail(since)
+        audit_failed = since is not None and not self.void_deleted_from_audit_trail(since)
         if full_read is not None:
             self.reconcile_deletes(present=full_read)
-        elif self.reconcile_due(watermark):
+        elif audit_failed or self.reconcile_due(watermark):
             self.reconcile_deletes()
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_bills(bc_since)
@@ -322,16 +328,22 @@ class BillSync(ObjectSync):
         keys = [int(k) for k in self.ctx.state.rejected_keys(self.object_name, "to_bc") if k.isdigit()]
         keys = [k for k in keys if k not in self.seen_record_nos]
         for chunk in chunks(keys, LOOKUP_CHUNK):
-            records = self.ctx.client.find("APBILL", filters.in_("RECORDNO", chunk), intacct_fields("APBILL"))
-            if records:
-                self.sync_intacct_page(records, None)
+            # A paged read, not ``find``: a bill still unreadable is rejected again on its own.
+            for page in self.ctx.client.iter_pages("APBILL", intacct_fields("APBILL"),
+                                                   where=filters.in_("RECORDNO", chunk)):
+                self.reject_unreadable(page)
+                if page.records:
+                    self.sync_intacct_page(page.records, None)
 
     # Deletes --------------------------------------------------------------------------------------
 
-    def void_deleted_from_audit_trail(self, since) -> None:
-        # When the trail is unavailable (logged by the client) the periodic key reconciliation finds deletes.
+    def void_deleted_from_audit_trail(self, since) -> bool:
         trail = self.ctx.client.deleted_from_audit_trail("APBILL", since)
         self._void(trail.record_nos, "deleted in Intacct (audit trail)")
+        # A page that failed is made good now by the key reconciliation (the caller runs it when this is
+        # False); a role that may not read the trail at all leaves deletes to the daily reconciliation, so
+        # that such a company does not pay for a full key read on every run.
+        return trail.available or trail.denied
 
     def reconcile_deletes(self, present: set[int] | None = None) -> None:
         """Void linked bills whose RECORDNO Intacct no longer has (``present``: a complete key list already

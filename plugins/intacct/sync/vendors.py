@@ -67,6 +67,7 @@ def bc_comparable(row: dict) -> dict | None:
 
 class VendorSync(ObjectSync):
     object_name = "vendors"
+    intacct_key_field = "VENDORID"
 
     def run(self) -> None:
         ctx = self.ctx
@@ -79,6 +80,7 @@ class VendorSync(ObjectSync):
         self.sync_new_bc_vendors()
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         for page in ctx.client.iter_pages("VENDOR", intacct_fields("VENDOR"), modified_since=since):
+            self.reject_unreadable(page)
             self.sync_intacct_page(self.convert_each(page.records, vendor_record, "VENDORID"), page.cursor)
         bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
         self.sync_bc_changes(bc_since)

@@ -39,15 +39,24 @@ def test_a_bill_deleted_in_intacct_is_voided_by_the_next_incremental_run(warehou
     assert listed == []  # not the daily key reconciliation
 
 
-@pytest.mark.parametrize("failure", ["pages_fail", "no_permission"])
-def test_when_the_audit_trail_fails_the_run_logs_it_and_the_reconciliation_voids(warehouse, make_engine, emulator,
-                                                                                 caplog, failure):
+def test_when_audit_pages_fail_the_same_run_falls_back_to_the_key_reconciliation(warehouse, make_engine,
+                                                                                  emulator, caplog):
     engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-noaudit")
-    if failure == "pages_fail":
-        emulator.admin.set_faults(audit_page_error_rate=1.0)
-    else:
-        emulator.world.companies["DEMO"].roles[
-            emulator.world.companies["DEMO"].users["Paymentus-Web"].role].modules.discard("Company")
+    emulator.admin.set_faults(audit_page_error_rate=1.0)
+    with caplog.at_level(logging.WARNING, logger="intacct.client"):
+        summary = engine.run("scheduled", BILLS)
+    assert summary.status != "failed"
+    assert any("Audit trail unavailable for APBILL" in r.getMessage() for r in caplog.records)
+    assert one(warehouse, "bc_bills", bill_id="B-noaudit")["status"] == "void"
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="B-noaudit")
+    assert "no longer exists in Intacct" in logged["reason"]
+
+
+def test_a_role_without_the_audit_trail_leaves_deletes_to_the_daily_reconciliation(warehouse, make_engine,
+                                                                                    emulator, caplog):
+    engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-noaudit")
+    company = emulator.world.companies["DEMO"]
+    company.roles[company.users["Paymentus-Web"].role].modules.discard("Company")
     with caplog.at_level(logging.WARNING, logger="intacct.client"):
         summary = engine.run("scheduled", BILLS)
     assert summary.status != "failed"
