@@ -188,5 +188,6 @@ def test_the_ui_tests_the_connection_and_triggers_a_dry_run_with_the_objects_pic
     with airflow.api() as api:
         run = api.get(f"/dags/intacct_sync_us01/dagRuns/{report['run_id']}").json()
     assert run["state"] == "success" and run["conf"].get("dry_run") is True, run
+    assert sorted(run["conf"].get("objects") or []) == ["accounts", "vendors"], run["conf"]
     assert (ARTIFACTS / "grid.png").stat().st_size > 10_000
     assert (ARTIFACTS / "report-log.png").stat().st_size > 10_000

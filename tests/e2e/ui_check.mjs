@@ -70,7 +70,6 @@ try {
 
   const objects = ["accounts", "vendors"];
   const field = dialog.locator("[id$=element_objects]").first();
-  const multi = dialog.locator("[id$=element_objects] input, input[id$=element_objects]").first();
   const area = dialog.locator("textarea[id$=element_objects], [id$=element_objects] textarea").first();
   console.error(`[ui] objects field: ${await field.evaluate((el) => el.outerHTML.slice(0, 400)).catch(() => "none")}`);
   if (await area.count()) {
@@ -78,14 +77,18 @@ try {
     await area.evaluate((el) => el.scrollIntoView());
     await area.fill(objects.join("\n"), { force: true });
   } else {
-    // A multi-select: clear it, then pick each object from its menu.
-    const clear = dialog.locator("[id*=objects] [aria-label*=lear]").first();
-    if (await clear.count()) await clear.click().catch(() => {});
-    for (const name of objects) {
-      await multi.evaluate((el) => el.scrollIntoView());
-      await multi.click({ force: true });
-      await multi.fill(name, { force: true });
-      await page.getByRole("option", { name, exact: true }).first().click();
+    // A multi-select (react-select) holding all three objects: take "Bills" out, keep the other two.
+    const remove = field.locator('[aria-label^="Remove Bills"]').first();
+    if (await remove.count()) {
+      await remove.evaluate((el) => el.click());
+    } else {
+      await field.evaluate((el) => el.scrollIntoView());
+      await field.click({ force: true });
+      await page.keyboard.press("Backspace");  // react-select drops the last chosen value
+    }
+    const shown = await field.innerText();
+    if (shown.includes("Bills (both ways)") || !shown.includes("Vendors")) {
+      throw new Error(`objects multi-select still shows: ${shown}`);
     }
   }
   await page.screenshot({ path: path.join(artifacts, "trigger-form.png") });
