@@ -72,6 +72,13 @@ class RunSummary:
                 lines.append(f"{object_name:<10} {direction:<11}"
                              + "".join(f"{numbers.get(name, 0):>12}" for name in COUNTED_ACTIONS)
                              + f"{calls:>11}")
+        # Steps that sync no object but still call Intacct (the preflight's sign-in and probes): their own
+        # row, so the column adds up to the run's total.
+        for step, calls in self.api_calls_by_object.items():
+            if step not in self.counts:
+                total = sum(calls.values()) if isinstance(calls, Mapping) else int(calls or 0)
+                lines.append(f"{step:<10} {'-':<11}" + "".join(f"{'':>12}" for _ in COUNTED_ACTIONS)
+                             + f"{total:>11}")
         if self.message:
             lines.append(self.message)
         return "\n".join(lines)

@@ -71,13 +71,15 @@ def test_api_calls_are_shown_on_the_direction_that_made_them(connections, seeded
     capsys.readouterr()
     IntacctSyncReportOperator(task_id="report", **ENTITY).execute(context)
     table = {tuple(line.split()[:2]): line.split()[2:] for line in capsys.readouterr().out.splitlines()
-             if re.match(r"^(accounts|vendors|bills)\s+to_", line)}
+             if re.match(r"^((accounts|vendors|bills)\s+to_|preflight\s+-\s)", line)}
     # The seeded BC-only vendors and ready-to-pay bills were created in Intacct: writes, on to_intacct.
     vendors_out, bills_out = table[("vendors", "to_intacct")], table[("bills", "to_intacct")]
     assert int(vendors_out[0]) > 0 and int(vendors_out[-1]) >= 1, vendors_out
     assert int(bills_out[0]) > 0 and int(bills_out[-1]) >= 1, bills_out
     # Reads of Intacct's records are on to_bc, and the columns add up to the run's total.
     assert int(table[("vendors", "to_bc")][-1]) >= 1 and int(table[("accounts", "to_bc")][-1]) >= 1
+    # The preflight's sign-in and probes have their own row: every call of the run is on some row.
+    assert int(table[("preflight", "-")][-1]) >= 1
     calls = sum(int(numbers[-1]) for numbers in table.values())
     warehouse = Warehouse.from_url(connections.warehouse_url)
     (run_id,) = {context["ti"].xcoms["preflight"]["run_id"]}
