@@ -116,11 +116,13 @@ class VendorSync(ObjectSync):
         link compares full records.
         """
         ctx = self.ctx
-        found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", vendor_ids)}
-        for field, column in (("TAXID", "tax_id"), ("NAME", "name")):
-            for record in self.find_in_intacct(field, (row.get(column) for row in rows)):
-                found.setdefault(record["intacct_vendor_id"], record)
         since = changed_since(ctx.state.watermark(self.object_name), ctx.config.lookback, ctx.options.full_refresh)
+        found: dict[str, dict] = {}
+        if since is not None:  # otherwise the listing below holds every vendor already
+            found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", vendor_ids)}
+            for field, column in (("TAXID", "tax_id"), ("NAME", "name")):
+                for record in self.find_in_intacct(field, (row.get(column) for row in rows)):
+                    found.setdefault(record["intacct_vendor_id"], record)
         for raw in ctx.client.iter_records("VENDOR", intacct_fields("VENDOR"), modified_since=since):
             try:  # a malformed record is rejected by the page read that follows
                 record = vendor_record(raw)
