@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from intacct.client.xml import first_incompatible_char
 from intacct.sync.mapping import (
     VENDOR_FIELDS,
     VENDOR_NAME_MAX_LENGTH,
@@ -22,9 +23,6 @@ from intacct.sync.mapping import (
     to_money,
 )
 
-# XML 1.0 allows tab, newline, carriage return and these ranges; anything else (NUL, other C0 controls,
-# lone surrogates, U+FFFE/U+FFFF) cannot be carried in a request at all, so it is refused per row.
-_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _MAX_AMOUNT = Decimal("9999999999999999.99")  # NUMERIC(18,2)
@@ -42,11 +40,12 @@ def xml_incompatible_fields(values: Mapping[str, Any], labels: Mapping[str, str]
     for name, value in values.items():
         if not isinstance(value, str):
             continue
-        found = _NOT_XML_CHAR.search(value)
+        found = first_incompatible_char(value)  # the client's one definition of what XML cannot carry
         if found:
+            position, code = found
             label = (labels or {}).get(name, name)
-            reasons.append(f"{label} contains the character U+{ord(found.group()):04X} at position "
-                           f"{found.start() + 1}, which Intacct cannot accept: remove it in BC.")
+            reasons.append(f"{label} contains the character {code} at position {position + 1}, which Intacct "
+                           "cannot accept: remove it in BC.")
     return reasons
 
 
