@@ -1,4 +1,9 @@
-"""What every object's sync shares: the run context, outcome recording and journalled Intacct writes."""
+"""The one object-sync machinery: a run's steps, Intacct's pages, BC rows, outcomes and import ids.
+
+``ObjectSync`` runs any object from its spec (``sync.spec``); deletes (``sync.deletes``) and journalled writes
+(``sync.writes``) are its mixins. An object's module (accounts, vendors, bills) is its spec plus the hooks
+where its rules differ.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ from sqlalchemy import select
 
 from intacct.sync import faults
 from intacct.sync.config import EntityConfig, RunOptions
+from intacct.sync.deletes import DeleteDetection
+from intacct.sync.mapping import intacct_fields
 from intacct.sync.plan import Plan, PlannedChange, count_actions
 from intacct.sync.run_log import RunLog
-from intacct.sync.state import SyncState, Watermark, utc_now
+from intacct.sync.spec import SyncSpec
+from intacct.sync.state import SyncState, Watermark, bc_changed_since, changed_since, utc_now
+from intacct.sync.writes import Create, IntacctWrite, JournalledWrites, Push, error_reason, is_unknown_outcome
 from intacct.warehouse import Warehouse
 
-# Errors whose outcome is unknown: the write may have been committed before the answer was lost.
-UNKNOWN_OUTCOME_ERRORS = ("TransportError", "WriteFailed")
+__all__ = ["Create", "IntacctWrite", "ObjectSync", "Push", "RunContext", "error_reason", "is_unknown_outcome"]
 
 
 @dataclass
@@ -35,41 +43,32 @@ class RunContext:
         return self.config.bc_company_id
 
 
-@dataclass
-class IntacctWrite:
-    """One planned Intacct write with its journal intent."""
+class ObjectSync(DeleteDetection, JournalledWrites):
+    """The sync of one object, driven by its ``spec``.
 
-    change: PlannedChange
-    request: object                    # intacct.client.WriteRequest
-    intent: dict                       # write_key, operation, bc_key, intacct_key
+    A run: finish the writes an interrupted run left; the object's pre-read step (vendors match and create new
+    BC vendors); Intacct's changes, a page at a time; deletes; BC's side; BC's watermark. Memory holds a page.
+    """
 
-
-def error_reason(error) -> tuple[str, str | None]:
-    """(reason for BC users, errorno) from a client error."""
-    if error is None:
-        return "Intacct reported a failure without details", None
-    detail = next(iter(getattr(error, "errors", []) or []), None)
-    text = str(detail) if detail is not None else str(error)
-    remediation = getattr(error, "remediation", None)
-    if remediation and remediation not in text:
-        text = f"{text} — {remediation}"
-    return f"Intacct refused the change: {text}", getattr(error, "errorno", None)
-
-
-def is_unknown_outcome(error: BaseException) -> bool:
-    return any(cls.__name__ in UNKNOWN_OUTCOME_ERRORS for cls in type(error).__mro__)
-
-
-class ObjectSync:
-    """Base of the per-object syncs. Subclasses implement ``run()`` and return the plan they executed."""
-
-    object_name = ""
-    intacct_key_field = "RECORDNO"   # the Intacct field this object's links and rejections are keyed by
+    spec: SyncSpec
 
     def __init__(self, context: RunContext):
         self.ctx = context
         self.plan = Plan(self.object_name)
         self.applied: list[tuple[str, str]] = []  # (direction, action) of what was really done
+        self.handled: set[str] = set()            # BC keys settled this run: not compared again
+
+    @property
+    def object_name(self) -> str:
+        return self.spec.name
+
+    @property
+    def intacct_key_field(self) -> str:
+        return self.spec.intacct_key
+
+    @property
+    def table(self):
+        return self.ctx.warehouse.tables[self.spec.bc_table]
 
     @property
     def dry_run(self) -> bool:
@@ -78,12 +77,58 @@ class ObjectSync:
     def fault(self, point: str, **context) -> None:
         self.ctx.fault_hook(point, {"object": self.object_name, **context})
 
-    # Run bookkeeping ------------------------------------------------------------------------------
+    # The run --------------------------------------------------------------------------------------
 
-    def reconcile_due(self, watermark: Watermark) -> bool:
-        """Whether this run reads Intacct's full key list to find deletes (always on a full refresh)."""
-        last = watermark.last_reconciled_at
-        return self.ctx.options.full_refresh or last is None or utc_now() - last >= self.ctx.config.reconcile_every
+    def run(self) -> None:
+        ctx = self.ctx
+        watermark = ctx.state.watermark(self.object_name)
+        started = utc_now()
+        if not self.dry_run:
+            self.finish_interrupted_writes()
+        self.before_intacct(watermark)
+        since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
+        present = self.read_intacct(since, watermark)
+        self.after_intacct()
+        self.find_deletes(since, watermark, present)
+        self.sync_bc_side(bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh))
+        self.move_bc_watermark(started)
+
+    def before_intacct(self, watermark: Watermark) -> None:
+        """Hook: work before Intacct's changes are read."""
+
+    def start_reading(self, watermark: Watermark) -> None:
+        """Hook: set up what the page step needs (called once, before the first page)."""
+
+    def apply_intacct_page(self, records: list[dict], cursor) -> None:
+        """Hook: plan and apply one page of Intacct records (as BC values), moving the watermark to ``cursor``."""
+        raise NotImplementedError
+
+    def after_intacct(self) -> None:
+        """Hook: work once Intacct's changes are read."""
+
+    def sync_bc_side(self, since) -> None:
+        """Hook: BC's changes since ``since`` (None: every row)."""
+
+    def read_intacct(self, since, watermark: Watermark) -> set[int] | None:
+        """Intacct's records modified since ``since``, a page at a time.
+
+        Returns the RECORDNOs read when the read started from the beginning and every row was readable: that is
+        Intacct's complete key list, so finding deletes needs no second read."""
+        spec = self.spec
+        self.start_reading(watermark)
+        keys: set[int] | None = set() if since is None else None
+        complete = True
+        for page in self.ctx.client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object),
+                                               modified_since=since):
+            # An unreadable record is still there: a read with one is no proof of what was deleted.
+            complete = not self.reject_unreadable(page) and complete
+            if keys is not None:
+                keys.update(_record_no(record) for record in page.records)
+            self.apply_intacct_page(self.convert_each(page.records, spec.from_intacct, spec.intacct_key),
+                                    page.cursor)
+        return keys if complete else None
+
+    # Run bookkeeping ------------------------------------------------------------------------------
 
     def move_bc_watermark(self, started) -> None:
         """BC's changes up to this run's start are handled: the next run reads BC from there."""
@@ -119,6 +164,35 @@ class ObjectSync:
         statement = select(table).where(table.c.company_id == self.ctx.company)
         return {row[key]: dict(row) for row in
                 self.ctx.warehouse.select_in_chunks(connection, statement, table.c[column], list(values))}
+
+    def bc_rows(self, connection, keys: Iterable) -> dict[str, dict]:
+        """This company's rows of the object's BC table with these BC keys."""
+        return self.company_rows(connection, self.spec.bc_table, self.spec.bc_key, self.spec.bc_key, keys)
+
+    def linked_rows(self, connection, intacct_keys: Iterable) -> dict[str, dict]:
+        """This company's rows linked to these Intacct keys, by BC key."""
+        return self.company_rows(connection, self.spec.bc_table, self.spec.bc_key, self.spec.bc_link, intacct_keys)
+
+    def free_import_ids(self, connection, intacct_keys: Sequence) -> dict:
+        """Intacct key → a BC key no BC row holds: ``ia-<key>``, else ``ia-<key>-2``, ``-3``…
+
+        An import never takes over a BC row it did not create (e.g. BC's own vendor that happens to be called
+        ``ia-V1``), nor the key another import of the same page gets."""
+        wanted = {self.spec.import_id(key): key for key in intacct_keys}
+        taken = set(self.bc_rows(connection, list(wanted))) if wanted else set()
+        chosen = {key: bc_key for bc_key, key in wanted.items() if bc_key not in taken}
+        used = set(chosen.values())
+        column = self.table.c[self.spec.bc_key]
+        for bc_key in sorted(taken):
+            prefix = f"{bc_key}-"
+            held = set(connection.execute(select(column).where(
+                self.table.c.company_id == self.ctx.company, column.like(f"{prefix}%"))).scalars()) | used
+            suffix = 2
+            while f"{prefix}{suffix}" in held or f"{prefix}{suffix}" in wanted:
+                suffix += 1
+            chosen[wanted[bc_key]] = f"{prefix}{suffix}"
+            used.add(chosen[wanted[bc_key]])
+        return chosen
 
     # Outcomes -------------------------------------------------------------------------------------
 
@@ -188,49 +262,6 @@ class ObjectSync:
             return self.plan.counts()
         return count_actions(self.applied)
 
-    # Journalled Intacct writes --------------------------------------------------------------------
-
-    def settle_writes(self, results: Sequence[tuple[IntacctWrite, object]],
-                      settle: Callable[[object, IntacctWrite, object], None], *, crash_points: bool = True) -> None:
-        """The BC side of written (or looked-up) records in one transaction: ``settle(connection, write,
-        outcome)`` applies each one or turns its change into a rejection; then its outcome is recorded and
-        its journal intent resolved."""
-        keys = [write.change.bc_key for write, _ in results] if crash_points else None
-        with self.bc_commit(keys, write_keys=[write.intent["write_key"] for write, _ in results]) as connection:
-            for write, outcome in results:
-                settle(connection, write, outcome)
-                self.record(connection, [write.change])
-
-    def write_to_intacct(self, operation: str, intacct_object: str, writes: Sequence[IntacctWrite],
-                         on_batch: Callable[[list[tuple[IntacctWrite, object]]], None],
-                         on_unknown: Callable[[list[IntacctWrite]], None]) -> None:
-        """Send writes in batches: journal intents, write, then let ``on_batch`` commit the BC side.
-
-        ``on_batch`` gets (write, WriteOutcome) pairs; ``on_unknown`` gets the writes of a batch whose
-        answer was lost (the caller looks the records up by business key).
-        """
-        send = getattr(self.ctx.client, operation)
-        for start in range(0, len(writes), self.ctx.config.write_batch_size):
-            batch = list(writes[start:start + self.ctx.config.write_batch_size])
-            self.ctx.state.journal_intents(self.object_name, [w.intent for w in batch], self.ctx.run_id)
-            self.fault(faults.BEFORE_INTACCT_WRITE, keys=[w.intent["write_key"] for w in batch])
-            try:
-                outcomes = send(intacct_object, [w.request for w in batch])
-            except Exception as error:
-                # The request failed as a whole: what completed before is known, the rest is not (a
-                # commit whose answer was lost looks exactly like a failure), so it is looked up.
-                completed = list(getattr(error, "outcomes", None) or [])
-                if not completed and not is_unknown_outcome(error):
-                    raise
-                done = {outcome.key: outcome for outcome in completed}
-                if done:
-                    on_batch([(w, done[w.request.key]) for w in batch if w.request.key in done])
-                on_unknown([w for w in batch if w.request.key not in done])
-                continue
-            self.fault(faults.AFTER_INTACCT_WRITE, keys=[w.intent["write_key"] for w in batch])
-            by_key = {outcome.key: outcome for outcome in outcomes}
-            on_batch([(w, by_key.get(w.request.key)) for w in batch])
-
 
 def _key_of(error) -> str | None:
     """The record key of a client ``RecordValueError``: its key reads "<OBJECT> <FIELD> <value>"."""
@@ -242,3 +273,11 @@ def _past(action: str) -> str:
     return {"create": "created", "update": "updated", "link": "linked", "deactivate": "deactivated",
             "reject": "rejected", "skip": "skipped", "conflict": "conflict"}.get(action, action)
 
+
+
+def _record_no(record) -> int:
+    """An Intacct record's RECORDNO as a number (-1 when it has none readable)."""
+    try:
+        return int(record.get("RECORDNO"))
+    except (AttributeError, TypeError, ValueError):
+        return -1

@@ -6,7 +6,9 @@ Intacct → BC: new bills are inserted, linked bills get STATE, amount due and p
 bill deleted in Intacct becomes ``void``. A change on both sides is settled by the conflict policy.
 
 A bill's synced content (header fields and lines) is compared through hashes kept with its link: one of
-what BC last had, one of what Intacct last had; equal after every successful sync.
+what BC last had, one of what Intacct last had; equal after every successful sync. The common machinery
+(``ObjectSync`` from ``BILLS``) runs the steps, deletes (audit trail, complete read, key list) and journalled
+writes; the hooks here are the bill's lines, its content hash and the paid-bill lock.
 """
 
 from __future__ import annotations
@@ -15,11 +17,9 @@ from collections import defaultdict
 
 from sqlalchemy import bindparam, delete, select, update
 
-from intacct.client import WriteRequest, filters
-from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
+from intacct.client import filters
+from intacct.sync.base import Create, ObjectSync, Push, _record_no
 from intacct.sync.mapping import (
-    BILL_FIELDS,
-    BILL_LINE_FIELDS,
     bill_from_intacct,
     bill_lines_from_intacct,
     bill_to_intacct,
@@ -28,19 +28,18 @@ from intacct.sync.mapping import (
 )
 from intacct.sync.plan import PlannedChange
 from intacct.sync.policy import winner
-from intacct.sync.state import Link, bc_changed_since, changed_since, chunks, snapshot_hash, utc_now
+from intacct.sync.spec import BILL_LINES, BILLS
+from intacct.sync.state import Link, chunks, snapshot_hash, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
 
-HEADER = [(f.bc, f.kind) for f in BILL_FIELDS if f.synced]
-LINE = [(f.bc, f.kind) for f in BILL_LINE_FIELDS if f.synced]
+HEADER = [(f.bc, f.kind) for f in BILLS.fields if f.synced]
+LINE = [(f.bc, f.kind) for f in BILL_LINES.fields if f.synced]
 LOCKED_STATUSES = ("paid", "partially_paid")
-IMPORTED_PREFIX = "ia-"
 LOOKUP_CHUNK = 500
 BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
-_BC_HEADER_COLUMNS = ["bill_number", "reference", "description", "bill_date", "due_date", "payment_terms",
-                      "currency", "total_amount", "amount_due", "status", "intacct_state"]
-_BC_LINE_COLUMNS = ["account_no", "amount", "memo", "department_id", "location_id"]
+# What an Intacct state change alone brings to BC (the bill's content is unchanged).
+STATE_COLUMNS = ("status", "amount_due", "intacct_state")
 
 
 def _normalized(kind, value):
@@ -63,62 +62,49 @@ def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None,
 
 
 def bc_bill_id_for(record_no: int) -> str:
-    return f"{IMPORTED_PREFIX}{record_no}"
+    return BILLS.import_id(record_no)
 
 
 class BillSync(ObjectSync):
-    object_name = "bills"
+    spec = BILLS
 
-    def run(self) -> None:
-        ctx = self.ctx
-        watermark = ctx.state.watermark(self.object_name)
-        started = utc_now()
-        self.location = ctx.config.entity_id if ctx.config.requires_location else None
-        self.handled: set[str] = set()
-        self.push_bc: set[str] = set()   # linked bills whose BC edit won a conflict
-        self._quiet_links: list[Link] = []  # snapshot-only link updates, written with the page
+    def __init__(self, context):
+        super().__init__(context)
+        self.location = context.config.entity_id if context.config.requires_location else None
+        self.push_bc: set[str] = set()      # linked bills whose BC edit won a conflict
+        self.from_intacct: set[str] = set()  # bills this run wrote from Intacct: BC holds what Intacct has
+        self._quiet_links: list[Link] = []   # snapshot-only link updates, written with the page
         self.seen_record_nos: set[int] = set()
-        if not self.dry_run:
-            self.finish_interrupted_writes()
-        since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
+        self.content_window = None
+        self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
+
+    def start_reading(self, watermark) -> None:
         # WHENMODIFIED has whole seconds, so an edit in the second of our last read keeps the timestamp we
         # stored: bills modified inside the look-back window have their lines re-read and their content
         # compared, whatever their timestamp says (None: no window known, every bill is compared).
         self.content_window = (None if watermark.modified_at is None
-                               else watermark.modified_at - ctx.config.lookback)
-        # A read from the start (first run, empty watermark, full refresh) is a complete key list: a linked
-        # bill absent from it was deleted, found now rather than at the next daily reconciliation.
-        full_read = set() if since is None else None
-        complete = True
-        for page in ctx.client.iter_pages("APBILL", intacct_fields("APBILL"), modified_since=since):
-            # An unreadable bill is still there: a read with one is no proof of what was deleted.
-            unreadable = self.reject_unreadable(page)
-            self.seen_record_nos.update(int(k) for k in unreadable if k.isdigit())  # rejected once a run
-            complete = not unreadable and complete
-            if full_read is not None:
-                full_read.update(_record_no(record) for record in page.records)
-            self.sync_intacct_page(page.records, page.cursor)
-        if not complete:
-            full_read = None
+                               else watermark.modified_at - self.ctx.config.lookback)
+
+    def reject_unreadable(self, page) -> list[str]:
+        unreadable = super().reject_unreadable(page)
+        self.seen_record_nos.update(int(k) for k in unreadable if k.isdigit())  # rejected once a run
+        return unreadable
+
+    def after_intacct(self) -> None:
         self.retry_rejected_imports()
-        audit_failed = since is not None and not self.void_deleted_from_audit_trail(since)
-        if full_read is not None:
-            self.reconcile_deletes(present=full_read)
-        elif audit_failed or self.reconcile_due(watermark):
-            self.reconcile_deletes()
-        bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
-        self.sync_bc_bills(bc_since)
-        self.move_bc_watermark(started)
+
+    def sync_bc_side(self, since) -> None:
+        self.sync_bc_bills(since)
 
     # Reading BC -----------------------------------------------------------------------------------
 
     @property
     def bills(self):
-        return self.ctx.warehouse.tables["bc_bills"]
+        return self.table
 
     @property
     def lines(self):
-        return self.ctx.warehouse.tables["bc_bill_lines"]
+        return self.ctx.warehouse.tables[BILL_LINES.bc_table]
 
     def bc_bills(self, connection, *, bill_ids=None, record_nos=None) -> dict[str, dict]:
         column, values = ("bill_id", bill_ids) if bill_ids is not None else ("intacct_record_no", record_nos)
@@ -145,9 +131,9 @@ class BillSync(ObjectSync):
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
-    def sync_intacct_page(self, records: list[dict], cursor) -> None:
+    def apply_intacct_page(self, records: list[dict], cursor) -> None:
         ctx = self.ctx
-        bills = {b["intacct_record_no"]: b for b in self.convert_each(records, _bill_from_intacct, "RECORDNO")}
+        bills = {b["intacct_record_no"]: b for b in records}
         self.seen_record_nos.update(bills)
         with ctx.warehouse.engine.connect() as connection:
             linked = {r["intacct_record_no"]: r for r in self.bc_bills(connection, record_nos=list(bills)).values()}
@@ -155,7 +141,7 @@ class BillSync(ObjectSync):
             links_by_record = {int(link.intacct_key): link for link in links.values()}
             bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
             vendors = self.vendor_ids(connection, intacct_ids={b["intacct_vendor_id"] for b in bills.values()})
-            self.import_ids = self._free_import_ids(connection, [no for no in bills if no not in linked])
+            self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
         intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
@@ -186,7 +172,7 @@ class BillSync(ObjectSync):
     def _may_have_changed(self, bill, link) -> bool:
         """Whether the bill's lines are read to compare its content (the timestamp alone cannot tell)."""
         modified = bill["intacct_modified_at"]
-        window = getattr(self, "content_window", None)
+        window = self.content_window
         return (link is None or link.intacct_modified_at != modified or window is None or modified is None
                 or modified >= window)
 
@@ -208,22 +194,6 @@ class BillSync(ObjectSync):
             f"new bill in Intacct (imported as {bill_id}: BC's own bill {bc_bill_id_for(record_no)} keeps its id)")
         return self.plan.add(PlannedChange(self.object_name, "to_bc", "create", bill_id,
                                            str(record_no), reason=reason, values=values))
-
-    def _free_import_ids(self, connection, record_nos: list[int]) -> dict[int, str]:
-        """RECORDNO → a BC bill id no BC row holds yet. ``ia-<RECORDNO>`` unless a BC bill of BC's own has
-        that id (an import never takes over a row it did not create): then ``ia-<RECORDNO>-2``, ``-3``…"""
-        wanted = {bc_bill_id_for(no): no for no in record_nos}
-        taken = set(self.bc_bills(connection, bill_ids=list(wanted))) if wanted else set()
-        free = {no: bill_id for bill_id, no in wanted.items() if bill_id not in taken}
-        for bill_id in sorted(taken):
-            prefix = f"{bill_id}-"
-            held = set(connection.execute(select(self.bills.c.bill_id).where(
-                self.bills.c.company_id == self.ctx.company, self.bills.c.bill_id.like(f"{prefix}%"))).scalars())
-            suffix = 2
-            while f"{prefix}{suffix}" in held:
-                suffix += 1
-            free[wanted[bill_id]] = f"{prefix}{suffix}"
-        return free
 
     def _plan_linked(self, row, bc_lines, bill, lines, link) -> list[PlannedChange]:
         key, record_no = row["bill_id"], str(bill["intacct_record_no"])
@@ -279,6 +249,7 @@ class BillSync(ObjectSync):
         """One transaction per page: bills, their lines, links, outcomes and the page's watermark."""
         ctx = self.ctx
         now = utc_now()
+        header = [c for c in self.spec.bc_columns(self.bills) if c not in ("intacct_record_no", "vendor_id")]
         quiet, self._quiet_links = self._quiet_links, []
         links = list(quiet)
         inserts, rewrites, states, lines = [], [], [], {}
@@ -287,23 +258,24 @@ class BillSync(ObjectSync):
             if change.action == "create":
                 inserts.append({"company_id": ctx.company, "bill_id": change.bc_key,
                                 "intacct_record_no": values["intacct_record_no"], "vendor_id": values["vendor_id"],
-                                **{name: values.get(name) for name in _BC_HEADER_COLUMNS}, "updated_at": now})
+                                **{name: values.get(name) for name in header}, "updated_at": now})
                 lines[change.bc_key] = values["lines"]
+                self.from_intacct.add(change.bc_key)
                 digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location)
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
                                   {"bc_hash": digest, "intacct_hash": digest}, values["intacct_modified_at"]))
             elif change.action == "update":
                 if "lines" in values:
-                    rewrites.append({"key": change.bc_key, **{name: values.get(name) for name in _BC_HEADER_COLUMNS}})
+                    self.from_intacct.add(change.bc_key)
+                    rewrites.append({"key": change.bc_key, **{name: values.get(name) for name in header}})
                     lines[change.bc_key] = values["lines"]
                 else:
-                    states.append({"key": change.bc_key, **{name: values[name] for name in (
-                        "status", "amount_due", "intacct_state")}})
+                    states.append({"key": change.bc_key, **{name: values[name] for name in STATE_COLUMNS}})
                 links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), values["snapshot"],
                                   values.get("intacct_modified_at")))
         with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
             ctx.warehouse.upsert(connection, "bc_bills", inserts)
-            for batch, columns in ((rewrites, _BC_HEADER_COLUMNS), (states, ("status", "amount_due", "intacct_state"))):
+            for batch, columns in ((rewrites, header), (states, STATE_COLUMNS)):
                 if batch:
                     connection.execute(update(self.bills).where(
                         self.bills.c.company_id == ctx.company, self.bills.c.bill_id == bindparam("key")).values(
@@ -317,8 +289,9 @@ class BillSync(ObjectSync):
         for chunk in chunks(list(lines_by_bill), self.ctx.warehouse.chunk_size):
             connection.execute(delete(self.lines).where(self.lines.c.company_id == self.ctx.company,
                                                         self.lines.c.bill_id.in_(chunk)))
+        columns = [c for c in BILL_LINES.synced if c in self.lines.c]
         rows = [{"company_id": self.ctx.company, "bill_id": bill_id, "line_no": line["line_no"],
-                 **{name: line.get(name) for name in _BC_LINE_COLUMNS}}
+                 **{name: line.get(name) for name in columns}}
                 for bill_id, lines in lines_by_bill.items() for line in lines]
         for chunk in chunks(rows, self.ctx.warehouse.chunk_size):
             connection.execute(self.lines.insert(), chunk)
@@ -333,75 +306,36 @@ class BillSync(ObjectSync):
                                                    where=filters.in_("RECORDNO", chunk)):
                 self.reject_unreadable(page)
                 if page.records:
-                    self.sync_intacct_page(page.records, None)
-
-    # Deletes --------------------------------------------------------------------------------------
-
-    def void_deleted_from_audit_trail(self, since) -> bool:
-        trail = self.ctx.client.deleted_from_audit_trail("APBILL", since)
-        self._void(trail.record_nos, "deleted in Intacct (audit trail)")
-        # A page that failed is made good now by the key reconciliation (the caller runs it when this is
-        # False); a role that may not read the trail at all leaves deletes to the daily reconciliation, so
-        # that such a company does not pay for a full key read on every run.
-        return trail.available or trail.denied
-
-    def reconcile_deletes(self, present: set[int] | None = None) -> None:
-        """Void linked bills whose RECORDNO Intacct no longer has (``present``: a complete key list already
-        read, else Intacct's keys are listed)."""
-        ctx = self.ctx
-        if present is None:
-            present = set(ctx.client.list_record_numbers("APBILL"))
-        with ctx.warehouse.engine.connect() as connection:
-            linked = connection.execute(select(self.bills.c.intacct_record_no).where(
-                self.bills.c.company_id == ctx.company, self.bills.c.intacct_record_no.is_not(None),
-                self.bills.c.status != "void")).scalars().all()
-        self._void({no for no in linked if no not in present}, "no longer exists in Intacct", reconciled=True)
-
-    def _void(self, record_nos: set[int], reason: str, reconciled: bool = False) -> None:
-        ctx = self.ctx
-        with ctx.warehouse.engine.connect() as connection:
-            rows = self.bc_bills(connection, record_nos=list(record_nos)) if record_nos else {}
-        voids = [self.plan.add(PlannedChange(self.object_name, "to_bc", "deactivate", bill_id,
-                                             str(row["intacct_record_no"]), reason=f"bill {reason}: now void"))
-                 for bill_id, row in rows.items() if row["status"] != "void"]
-        if self.dry_run:
-            return
-        with ctx.warehouse.engine.begin() as connection:
-            for chunk in chunks(voids, ctx.warehouse.chunk_size):
-                connection.execute(update(self.bills).where(
-                    self.bills.c.company_id == ctx.company, self.bills.c.bill_id.in_([c.bc_key for c in chunk])
-                ).values(status="void", updated_at=utc_now()))
-                self.record(connection, chunk)
-            if reconciled:
-                ctx.state.move_watermark(connection, self.object_name, last_reconciled_at=utc_now())
+                    self.apply_intacct_page(self.convert_each(page.records, self.spec.from_intacct, "RECORDNO"),
+                                            None)
 
     # BC → Intacct ---------------------------------------------------------------------------------
 
-    def finish_interrupted_writes(self) -> None:
-        """Creates whose outcome was lost: look the bill up by RECORDID + VENDORID and link it if found."""
-        pending = self.ctx.state.pending_writes(self.object_name)
-        if not pending:
-            return
-        creates = [p for p in pending if p["operation"] == "create"]
-        found = self._lookup_created([p["intacct_key"] for p in creates])
-        with self.ctx.warehouse.engine.begin() as connection:
-            rows = self.bc_bills(connection, bill_ids=[p["bc_key"] for p in creates])
-            lines = self.bc_lines(connection, list(rows))
-            for intent in creates:
-                row = rows.get(intent["bc_key"])
-                if row is None or row.get("intacct_record_no") is not None:
-                    continue
-                record = self._claim(connection, found.get(intent["intacct_key"], []), row["bill_id"])
-                if record is None:
-                    continue
-                change = self.plan.add(PlannedChange(
-                    self.object_name, "to_intacct", "create", row["bill_id"], str(record["RECORDNO"]),
-                    reason="created in Intacct by an interrupted run; link completed now"))
-                vendor, bill_number = intent["intacct_key"].split("|", 1)
-                self._link_created(connection, row, lines.get(row["bill_id"], []), record["RECORDNO"], vendor,
-                                   bill_number)
-                self.record(connection, [change])
-            self.ctx.state.resolve_intents(connection, self.object_name, [p["write_key"] for p in pending])
+    # Journalled writes: what is particular to bills ------------------------------------------------
+
+    def lookup_created(self, intents) -> dict[str, list[dict]]:
+        found = self._lookup_created([i["intacct_key"] for i in intents])
+        return {i["write_key"]: found.get(i["intacct_key"], []) for i in intents}
+
+    def claim(self, connection, candidates: list[dict], row: dict) -> dict | None:
+        return self._claim(connection, candidates, row["bill_id"])
+
+    def link_created(self, connection, row: dict, record: dict, intent: dict) -> None:
+        vendor, bill_number = intent["intacct_key"].split("|", 1)
+        lines = self._lines.get(row["bill_id"])
+        if lines is None:  # a create an interrupted run made: its lines are read now
+            lines = self.bc_lines(connection, [row["bill_id"]]).get(row["bill_id"], [])
+        self._link_created(connection, row, lines, record["RECORDNO"], vendor, bill_number)
+
+    def created_record(self, write, outcome) -> dict:
+        return {"RECORDNO": outcome.record_no}
+
+    def intacct_key_of(self, record: dict) -> str:
+        return str(record["RECORDNO"])
+
+    def holds_in_intacct(self, pushes) -> set[str]:
+        return {p.change.bc_key for p in pushes
+                if self._holds(int(p.change.intacct_key), p.intended, p.change.details.get("vendor"))}
 
     def _lookup_created(self, business_keys: list[str]) -> dict[str, list[dict]]:
         """'VENDORID|RECORDID' → the Intacct APBILLs with those values, newest (highest RECORDNO) first."""
@@ -452,6 +386,8 @@ class BillSync(ObjectSync):
                                                     bills.c.intacct_record_no.is_not(None))
             edited = set(connection.execute(changed.where(bills.c.updated_at >= since) if since is not None
                                             else changed).scalars())
+            # What this run has just written from Intacct holds Intacct's content: nothing to compare.
+            edited -= self.from_intacct
             edited |= {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
                        if r["intacct_record_no"] is not None}
         for chunk in chunks(sorted(edited), BC_CHUNK):
@@ -574,50 +510,9 @@ class BillSync(ObjectSync):
                 continue
             change = self.plan.add(PlannedChange(self.object_name, "to_intacct", "create", bill_id, None,
                                                  reason="BC bill ready to pay", values=fields))
-            business_key = f"{vendor}|{bill_number}"
-            writes.append(IntacctWrite(change, WriteRequest(f"bill:{bill_id}", fields), {
-                "write_key": f"bill:{bill_id}", "operation": "create", "bc_key": bill_id,
-                "intacct_key": business_key}))
-        if self.dry_run or not writes:
-            return
-        by_id = {row["bill_id"]: row for row in valid}
-
-        def created(connection, write, outcome):
-            change = write.change
-            vendor, bill_number = write.intent["intacct_key"].split("|", 1)
-            record_no = outcome.record_no if outcome is not None and outcome.ok else None
-            if outcome is not None and outcome.ok and record_no is None:
-                found = self._claim(connection, self._lookup_created([write.intent["intacct_key"]]).get(
-                    write.intent["intacct_key"], []), change.bc_key)
-                record_no = found["RECORDNO"] if found else None
-            if record_no is not None:
-                change.intacct_key = str(record_no)
-                self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []), record_no,
-                                   vendor, bill_number)
-            else:
-                change.action = "reject"
-                change.reason, change.errorno = error_reason(outcome.error if outcome else None)
-
-        def looked_up(connection, write, candidates):
-            change = write.change
-            record = self._claim(connection, candidates or [], change.bc_key)
-            if record is not None:
-                vendor, bill_number = write.intent["intacct_key"].split("|", 1)
-                change.intacct_key = str(record["RECORDNO"])
-                change.reason += " (confirmed by a lookup after a lost answer)"
-                self._link_created(connection, by_id[change.bc_key], lines.get(change.bc_key, []),
-                                   record["RECORDNO"], vendor, bill_number)
-            else:
-                change.action = "skip"
-                change.reason = "Intacct did not answer and has no such bill: retried on the next run"
-
-        def on_unknown(batch):
-            found = self._lookup_created([w.intent["intacct_key"] for w in batch])
-            self.settle_writes([(w, found.get(w.intent["intacct_key"], [])) for w in batch], looked_up,
-                               crash_points=False)
-
-        self.write_to_intacct("create", "APBILL", writes, lambda results: self.settle_writes(results, created),
-                              on_unknown)
+            writes.append(Create(change, fields, f"{vendor}|{bill_number}"))
+            self._lines[bill_id] = lines.get(bill_id, [])
+        self.create_in_intacct(writes, {row["bill_id"]: row for row in valid})
 
     def _holds(self, record_no: int, expected_hash: str, vendor: str | None) -> bool:
         """Whether the Intacct bill, read back now, has exactly the content BC sent (an "already applied"
@@ -650,7 +545,7 @@ class BillSync(ObjectSync):
             return
         valid, _ = self._validate({row["bill_id"]: row for row, _, _ in updates}, lines, vendor_links)
         valid_ids = {row["bill_id"] for row in valid}
-        writes, meta = [], {}
+        pushes = []
         for row, link, bc_hash in updates:
             if row["bill_id"] not in valid_ids:
                 continue
@@ -658,60 +553,16 @@ class BillSync(ObjectSync):
             if fields is None:
                 continue
             fields = {"RECORDNO": row["intacct_record_no"], **fields}
-            base = (link.snapshot.get("bc_hash") or "none")[:12] if link else "none"
             change = self.plan.add(PlannedChange(
                 self.object_name, "to_intacct", "update", row["bill_id"], str(row["intacct_record_no"]),
-                reason="bill edited in BC: sent with all its lines", values=fields))
-            # One control id per intended write: the same content sent again by a later run (b → a → b) is a
-            # new write, not a replay Intacct answers with "already executed".
-            write_key = f"bill:{row['bill_id']}:update:{base}:{self.ctx.run_id}"
-            writes.append(IntacctWrite(change, WriteRequest(write_key, fields, scope=self.ctx.run_id), {
-                "write_key": write_key, "operation": "update", "bc_key": row["bill_id"],
-                "intacct_key": str(row["intacct_record_no"])}))
-            meta[row["bill_id"]] = (row["intacct_record_no"], bc_hash)
-        if self.dry_run or not writes:
-            return
-        by_id = {row["bill_id"]: row for row, _, _ in updates}
+                reason="bill edited in BC: sent with all its lines", values=fields,
+                details={"vendor": vendor_links.get(row["vendor_id"])}))
+            record_no = row["intacct_record_no"]
+            pushes.append(Push(change, fields, base=(link.snapshot.get("bc_hash") if link else None) or "none",
+                               intended=bc_hash, link=Link(row["bill_id"], str(record_no), record_no,
+                                                           {"bc_hash": bc_hash, "intacct_hash": bc_hash}, None)))
+        self.update_in_intacct(pushes)
 
-        def updated(connection, write, outcome):
-            change = write.change
-            record_no, bc_hash = meta[change.bc_key]
-            if outcome is not None and outcome.ok and outcome.already_applied and not self._holds(
-                    record_no, bc_hash, vendor_links.get(by_id[change.bc_key]["vendor_id"])):
-                change.action = "reject"
-                change.reason, change.errorno = (
-                    "Intacct answered that this update was already applied, but the bill read back differs from "
-                    "BC's: it is sent again on the next run", None)
-            elif outcome is not None and outcome.ok:
-                self.ctx.state.save_links(connection, self.object_name, [Link(
-                    change.bc_key, str(record_no), record_no, {"bc_hash": bc_hash, "intacct_hash": bc_hash}, None)])
-            else:
-                change.action = "reject"
-                change.reason, change.errorno = (error_reason(outcome.error) if outcome is not None else (
-                    "Intacct did not confirm the update (the answer was lost); it is sent again on the next run",
-                    None))
-
-        self.write_to_intacct("update", "APBILL", writes, lambda results: self.settle_writes(results, updated),
-                              lambda batch: self.settle_writes([(w, None) for w in batch], updated))
-
-
-def _bill_from_intacct(record: dict) -> dict:
-    """``bill_from_intacct`` whose refusal names the bill (by RECORDNO, or its number when that is missing)."""
-    try:
-        return bill_from_intacct(record)
-    except ValueError as error:
-        number = record.get("RECORDNO")
-        label = f"RECORDNO {number}" if number not in (None, "") else (
-            f"without a RECORDNO (bill number {record.get('RECORDID')!r}, vendor {record.get('VENDORID')!r})")
-        raise ValueError(f"Intacct bill {label}: {error}") from None
-
-
-def _record_no(record: dict) -> int:
-    """An Intacct record's RECORDNO as a number (-1 when it has none readable)."""
-    try:
-        return int(record.get("RECORDNO"))
-    except (TypeError, ValueError):
-        return -1
 
 
 def _differs(left, right) -> bool:

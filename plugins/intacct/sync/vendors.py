@@ -1,52 +1,45 @@
 """Vendors, both ways, by a three-way diff per field against the last-synced snapshot.
 
-Order of one run: finish writes whose outcome was lost; new BC vendors (match before create); Intacct's
-changes page by page; BC's changes to linked vendors; push BC-side winners to Intacct; reconcile deletes.
+The common machinery (``ObjectSync`` from ``VENDORS``) runs the steps; the hooks here are what is particular
+to vendors: matching new BC vendors to Intacct's (first and later contact alike, on full records), the
+per-field diff, and what a created or updated vendor's link holds.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import select, update
 
-from intacct.client import WriteRequest, filters
-from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
+from intacct.client import filters
+from intacct.sync.base import Create, ObjectSync, Push
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
     VENDOR_SYNCED_FIELDS,
     intacct_fields,
     normalize_bc_vendor,
-    require_values,
-    vendor_from_intacct,
     vendor_to_intacct,
 )
 from intacct.sync.plan import PlannedChange
-from intacct.sync.state import Link, bc_changed_since, changed_since, chunks, snapshot_hash, utc_now
+from intacct.sync.spec import VENDORS
+from intacct.sync.state import Link, changed_since, chunks, snapshot_hash, utc_now
 from intacct.sync.validation import validate_vendor_for_intacct
 from intacct.sync.vendor_ids import VendorIndex, company_vendor_id, derive_vendor_id
 
 FIELDS = list(VENDOR_SYNCED_FIELDS)
-IMPORTED_PREFIX = "ia-"
 LOOKUP_CHUNK = 500  # values per ``in`` filter (the gateway allows 1000)
-_BC_COLUMNS = ["name", "email", "phone", "address_line1", "address_line2", "city", "state", "postal_code",
-               "country", "tax_id", "payment_terms", "currency", "status"]
 
 
 def bc_vendor_id_for(intacct_vendor_id: str) -> str:
     """The BC vendor_id the sync assigns to a vendor imported from Intacct."""
-    return f"{IMPORTED_PREFIX}{intacct_vendor_id}"
-
-
-# Without these a vendor cannot be linked (VENDORID), reconciled (RECORDNO) or shown (NAME) in BC.
-_REQUIRED = ("intacct_vendor_id", "intacct_record_no", "name")
+    return VENDORS.import_id(intacct_vendor_id)
 
 
 def vendor_record(record) -> dict:
     """An Intacct VENDOR as BC values; ValueError naming the field when it is malformed or missing."""
-    return require_values(vendor_from_intacct(record), "VENDOR", _REQUIRED)
+    return VENDORS.from_intacct(record)
 
 
 def comparable(values: dict) -> dict:
@@ -66,38 +59,20 @@ def bc_comparable(row: dict) -> dict | None:
 
 
 class VendorSync(ObjectSync):
-    object_name = "vendors"
-    intacct_key_field = "VENDORID"
+    spec = VENDORS
 
-    def run(self) -> None:
-        ctx = self.ctx
-        watermark = ctx.state.watermark(self.object_name)
-        started = utc_now()
-        self.handled: set[str] = set()
-        self.to_push: dict[str, dict] = {}   # bc key → what to write to Intacct
-        if not self.dry_run:
-            self.finish_interrupted_writes()
+    def __init__(self, context):
+        super().__init__(context)
+        self.to_push: dict[str, Push] = {}   # bc key → the BC change to send to Intacct
+
+    def before_intacct(self, watermark) -> None:
         self.sync_new_bc_vendors()
-        since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
-        for page in ctx.client.iter_pages("VENDOR", intacct_fields("VENDOR"), modified_since=since):
-            self.reject_unreadable(page)
-            self.sync_intacct_page(self.convert_each(page.records, vendor_record, "VENDORID"), page.cursor)
-        bc_since = bc_changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
-        self.sync_bc_changes(bc_since)
-        self.push_to_intacct()
-        if self.reconcile_due(watermark):
-            self.reconcile_deletes()
-        self.move_bc_watermark(started)
+
+    def sync_bc_side(self, since) -> None:
+        self.sync_bc_changes(since)
+        self.update_in_intacct(list(self.to_push.values()))
 
     # Reading --------------------------------------------------------------------------------------
-
-    @property
-    def table(self):
-        return self.ctx.warehouse.tables["bc_vendors"]
-
-    def bc_rows(self, connection, *, vendor_ids=None, intacct_ids=None) -> dict[str, dict]:
-        column, values = ("vendor_id", vendor_ids) if vendor_ids is not None else ("intacct_vendor_id", intacct_ids)
-        return self.company_rows(connection, "bc_vendors", "vendor_id", column, values)
 
     def find_in_intacct(self, field: str, values: Iterable[str]) -> list[dict]:
         values = sorted({v for v in values if v})
@@ -132,34 +107,34 @@ class VendorSync(ObjectSync):
                 found.setdefault(record["intacct_vendor_id"], record)
         return found
 
-    # Crash recovery -------------------------------------------------------------------------------
+    # Journalled writes: what is particular to vendors ----------------------------------------------
 
-    def finish_interrupted_writes(self) -> None:
-        """Intents left by an interrupted run: link what Intacct did create; forget the rest (re-planned)."""
-        pending = self.ctx.state.pending_writes(self.object_name)
-        if not pending:
-            return
-        creates = [p for p in pending if p["operation"] == "create"]
-        found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", [p["intacct_key"] for p in creates])}
-        with self.ctx.warehouse.engine.begin() as connection:
-            rows = self.bc_rows(connection, vendor_ids=[p["bc_key"] for p in creates])
-            for intent in creates:
-                record, row = found.get(intent["intacct_key"]), rows.get(intent["bc_key"])
-                if record is None or row is None or row.get("intacct_vendor_id"):
-                    continue
-                change = self.plan.add(PlannedChange(
-                    self.object_name, "to_intacct", "create", intent["bc_key"], intent["intacct_key"],
-                    reason="created in Intacct by an interrupted run; link completed now"))
-                self._link(connection, row, record, snapshot=comparable(record))
-                self.record(connection, [change])
-                self.handled.add(intent["bc_key"])
-            self.ctx.state.resolve_intents(connection, self.object_name, [p["write_key"] for p in pending])
+    def lookup_created(self, intents: Sequence[dict]) -> dict[str, list[dict]]:
+        found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", [i["intacct_key"] for i in intents])}
+        return {i["write_key"]: [found[i["intacct_key"]]] for i in intents if i["intacct_key"] in found}
+
+    def link_created(self, connection, row: dict, record: dict, intent: dict) -> None:
+        # Read back (it holds Intacct's values) or, from the create's own answer, BC's values just sent.
+        values = record if "name" in record else normalize_bc_vendor(row)
+        self._link(connection, row, record, snapshot=comparable(values))
+
+    def created_record(self, write, outcome) -> dict:
+        return {"intacct_vendor_id": write.change.intacct_key, "intacct_record_no": outcome.record_no,
+                "intacct_modified_at": None}
+
+    def intacct_key_of(self, record: dict) -> str:
+        return record["intacct_vendor_id"]
+
+    def holds_in_intacct(self, pushes: Sequence[Push]) -> set[str]:
+        found = {r["intacct_vendor_id"]: comparable(r) for r in self.find_in_intacct(
+            "VENDORID", [p.change.intacct_key for p in pushes])}
+        return {p.change.bc_key for p in pushes if p.change.intacct_key in found and all(
+            found[p.change.intacct_key].get(f) == p.link.snapshot.get(f) for f in p.change.details["fields"])}
 
     # New BC vendors -------------------------------------------------------------------------------
 
     def prepare_and_sync_new(self, vendor_ids: set[str]) -> None:
         """Only the new-vendor step, for these BC vendors (the bills sync sends a bill's vendor first)."""
-        self.handled, self.to_push = set(), {}
         self.sync_new_bc_vendors(only=vendor_ids)
 
     def sync_new_bc_vendors(self, only: set[str] | None = None) -> None:
@@ -235,10 +210,13 @@ class VendorSync(ObjectSync):
                 taken = plain[bc_key] in candidates or plain[bc_key] in owner
                 intacct_id = qualified[bc_key] if taken else plain[bc_key]
                 fields = vendor_to_intacct({**row, "intacct_vendor_id": intacct_id})
-                creates.append(self.plan.add(PlannedChange(
+                creates.append(Create(PlannedChange(
                     self.object_name, "to_intacct", "create", bc_key, intacct_id,
-                    reason="new BC vendor; no matching vendor in Intacct", values=fields)))
-        self.record_now(review)
+                    reason="new BC vendor; no matching vendor in Intacct", values=fields), fields, intacct_id))
+        creates, twins = self.refuse_twins(creates, {row["vendor_id"]: row for row in valid})
+        for create in creates:
+            self.plan.add(create.change)
+        self.record_now(review + twins)
         if self.dry_run:
             return
         if links:
@@ -250,6 +228,29 @@ class VendorSync(ObjectSync):
             self.diff_and_apply({row["vendor_id"]: record for row, record, _ in links})
         self.create_in_intacct(creates, {row["vendor_id"]: row for row in valid})
 
+    def refuse_twins(self, creates: list[Create], rows: dict[str, dict]) -> tuple[list[Create], list[PlannedChange]]:
+        """New BC vendors that would be created although they match each other (same tax id, or same name
+        without differing tax ids) by the very rules that match a BC vendor to Intacct's: creating both would
+        give Intacct two vendors for what may be one company. They need review, the others are created."""
+        index = VendorIndex([{**rows[c.change.bc_key], "intacct_vendor_id": c.change.intacct_key} for c in creates])
+        by_id = {c.change.intacct_key: c.change.bc_key for c in creates}
+        kept, twins = [], []
+        for create in creates:
+            match = index.match({**rows[create.change.bc_key], "intacct_vendor_id": None}, vendor_ids=[])
+            others = sorted(by_id[c.vendor_id] for c in match.candidates
+                            if c.vendor_id != create.change.intacct_key and c.vendor_id in by_id)
+            if not others:
+                kept.append(create)
+                continue
+            twins.append(self.plan.add(PlannedChange(
+                self.object_name, "to_intacct", "reject", create.change.bc_key, None,
+                reason=(f"Needs review: new BC vendor(s) {', '.join(others)} match this one "
+                        f"({', '.join(sorted({r for c in match.candidates for r in c.matched_on}))}) and none is in "
+                        "Intacct yet; creating them all would duplicate the vendor. Merge them, make them distinct, "
+                        "or set intacct_vendor_id on one."),
+                details={"candidates": others})))
+        return kept, twins
+
     def _link(self, connection, row: dict, record: dict, *, snapshot: dict) -> None:
         connection.execute(update(self.table).where(
             self.table.c.company_id == self.ctx.company, self.table.c.vendor_id == row["vendor_id"]).values(
@@ -258,64 +259,13 @@ class VendorSync(ObjectSync):
             row["vendor_id"], record["intacct_vendor_id"], record.get("intacct_record_no"), snapshot,
             record.get("intacct_modified_at"))])
 
-    def create_in_intacct(self, creates: list[PlannedChange], rows: dict[str, dict]) -> None:
-        writes = [IntacctWrite(change, WriteRequest(f"vendor:{change.bc_key}", change.values),
-                               {"write_key": f"vendor:{change.bc_key}", "operation": "create",
-                                "bc_key": change.bc_key, "intacct_key": change.intacct_key}) for change in creates]
-        read_back: dict[str, dict] = {}
-
-        def created(connection, write, outcome):
-            change, row = write.change, rows[write.change.bc_key]
-            if outcome is not None and outcome.ok and outcome.already_applied:
-                # A replayed request: what Intacct holds is read back (its RECORDNO above all), never assumed.
-                record = read_back.get(change.intacct_key)
-                if record is None:
-                    change.action = "skip"
-                    change.reason = ("Intacct called this create already applied but has no such vendor: "
-                                     "retried on the next run")
-                    return
-                change.reason += " (Intacct had already applied this create; confirmed by reading it back)"
-                self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
-            elif outcome is not None and outcome.ok:
-                record = read_back.get(change.intacct_key) if outcome.record_no is None else None
-                record = record or {"intacct_vendor_id": change.intacct_key, "intacct_record_no": outcome.record_no,
-                                    "intacct_modified_at": None}
-                self._link(connection, row, record, snapshot=comparable(normalize_bc_vendor(row)))
-            else:
-                change.action = "reject"
-                change.reason, change.errorno = error_reason(outcome.error if outcome else None)
-
-        def on_batch(results):
-            replayed = [w.change.intacct_key for w, outcome in results
-                        if outcome is not None and outcome.ok and (outcome.already_applied or outcome.record_no is None)]
-            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
-            self.settle_writes(results, created)
-
-        def looked_up(connection, write, record):
-            change = write.change
-            if record is not None:
-                change.reason += " (confirmed by a lookup after a lost answer)"
-                self._link(connection, rows[change.bc_key], record,
-                           snapshot=comparable(normalize_bc_vendor(rows[change.bc_key])))
-            else:
-                change.action = "skip"
-                change.reason = "Intacct did not answer and has no such vendor: retried on the next run"
-
-        def on_unknown(batch):
-            found = {r["intacct_vendor_id"]: r for r in self.find_in_intacct(
-                "VENDORID", [w.change.intacct_key for w in batch])}
-            self.settle_writes([(w, found.get(w.change.intacct_key)) for w in batch], looked_up, crash_points=False)
-
-        self.write_to_intacct("create", "VENDOR", writes, on_batch, on_unknown)
-
     # Intacct → BC ---------------------------------------------------------------------------------
 
-    def sync_intacct_page(self, records: list[dict], cursor) -> None:
+    def apply_intacct_page(self, records: list[dict], cursor) -> None:
         ctx = self.ctx
         by_intacct = {r["intacct_vendor_id"]: r for r in records if r.get("intacct_vendor_id")}
         with ctx.warehouse.engine.connect() as connection:
-            linked = {row["intacct_vendor_id"]: row for row in
-                      self.bc_rows(connection, intacct_ids=list(by_intacct)).values()}
+            linked = {row["intacct_vendor_id"]: row for row in self.linked_rows(connection, list(by_intacct)).values()}
         new_records = [r for key, r in by_intacct.items() if key not in linked]
         with ctx.warehouse.engine.connect() as connection:
             import_ids = self.free_import_ids(connection, [r["intacct_vendor_id"] for r in new_records])
@@ -333,33 +283,11 @@ class VendorSync(ObjectSync):
                  if row["vendor_id"] not in self.handled}
         self.diff_and_apply(keyed, imports=imports, cursor=cursor)
 
-    def free_import_ids(self, connection, intacct_ids: list[str]) -> dict[str, str]:
-        """A BC vendor_id for each new Intacct vendor that no BC row holds: ``ia-V1``, else ``ia-V1-2``, …
-
-        An import never takes over a BC row it did not create (e.g. BC's own vendor that happens to be
-        called ``ia-V1``).
-        """
-        chosen: dict[str, str] = {}
-        taken: set[str] = set()
-        pending = {intacct_id: [bc_vendor_id_for(intacct_id)] for intacct_id in intacct_ids}
-        attempt = 1
-        while pending:
-            wanted = [ids[-1] for ids in pending.values()]
-            held = set(self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id", wanted)) | taken
-            for intacct_id, ids in list(pending.items()):
-                if ids[-1] not in held:
-                    chosen[intacct_id] = ids[-1]
-                    taken.add(ids[-1])
-                    del pending[intacct_id]
-                else:
-                    ids.append(f"{bc_vendor_id_for(intacct_id)}-{attempt + 1}")
-            attempt += 1
-        return chosen
-
     def _import_rows(self, connection, imports: list[PlannedChange]) -> None:
         now = utc_now()
+        columns = [c for c in self.spec.bc_columns(self.table) if c != "intacct_vendor_id"]
         rows = [{"company_id": self.ctx.company, "vendor_id": c.bc_key, "intacct_vendor_id": c.intacct_key,
-                 **{name: c.values.get(name) for name in _BC_COLUMNS}, "updated_at": now} for c in imports]
+                 **{name: c.values.get(name) for name in columns}, "updated_at": now} for c in imports]
         for row in rows:
             row["status"] = row["status"] or "active"
             row["name"] = row["name"] or row["intacct_vendor_id"]
@@ -376,7 +304,7 @@ class VendorSync(ObjectSync):
         keys = list(intacct_by_bc_key)
         self.handled.update(keys)
         with ctx.warehouse.engine.connect() as connection:
-            rows = self.bc_rows(connection, vendor_ids=keys) if keys else {}
+            rows = self.bc_rows(connection, keys) if keys else {}
             links = ctx.state.links(connection, self.object_name, bc_keys=keys) if keys else {}
         keys = [k for k in keys if k in rows]
         to_bc: list[PlannedChange] = []
@@ -436,15 +364,17 @@ class VendorSync(ObjectSync):
                         self.object_name, "to_intacct", "reject", key, intacct_key, reason=" ".join(problems))))
                 elif intacct_fields_changed:
                     values = {f: row.get(f) for f in intacct_fields_changed}
-                    self.to_push[key] = {
-                        "change": self.plan.add(PlannedChange(
-                            self.object_name, "to_intacct", _action(values), key, intacct_key,
-                            reason=f"changed in BC: {', '.join(intacct_fields_changed)}",
-                            values=values, details={"fields": intacct_fields_changed})),
-                        "row": row, "record_no": record_no, "fields": intacct_fields_changed,
-                        "base_hash": snapshot_hash(base_values[key]),
-                        "agreed": {**agreed, **{f: bc_after[f] for f in intacct_fields_changed}},
-                        "intacct_modified_at": record.get("intacct_modified_at")}
+                    change = self.plan.add(PlannedChange(
+                        self.object_name, "to_intacct", _action(values), key, intacct_key,
+                        reason=f"changed in BC: {', '.join(intacct_fields_changed)}",
+                        values=values, details={"fields": intacct_fields_changed}))
+                    intended = {**agreed, **{f: bc_after[f] for f in intacct_fields_changed}}
+                    fields = vendor_to_intacct(row, fields=intacct_fields_changed)
+                    self.to_push[key] = Push(
+                        change, {"RECORDNO": record_no, **fields} if record_no is not None else fields,
+                        base=snapshot_hash(base_values[key]),
+                        intended=snapshot_hash({f: intended.get(f) for f in intacct_fields_changed}),
+                        link=Link(key, intacct_key, record_no, intended, record.get("intacct_modified_at")))
                 elif snapshots[key].snapshot == base_values[key] and not bc_fields:
                     snapshots.pop(key)  # nothing changed: no write at all
         if self.dry_run or not (to_bc or snapshots or imports or keys or unreadable or cursor is not None):
@@ -480,7 +410,7 @@ class VendorSync(ObjectSync):
         differing: dict[str, dict] = {}
         for chunk in chunks(sorted(keys), self.ctx.warehouse.chunk_size):  # memory holds one chunk of rows
             with ctx.warehouse.engine.connect() as connection:
-                rows = {k: r for k, r in self.bc_rows(connection, vendor_ids=chunk).items() if r["intacct_vendor_id"]}
+                rows = {k: r for k, r in self.bc_rows(connection, chunk).items() if r["intacct_vendor_id"]}
                 links = ctx.state.links(connection, self.object_name, bc_keys=list(rows))
             # Only rows that really differ from their snapshot cost an Intacct read.
             differing.update({k: r for k, r in rows.items()
@@ -500,84 +430,6 @@ class VendorSync(ObjectSync):
         self.record_now(missing)
         self.diff_and_apply({k: records[r["intacct_vendor_id"]] for k, r in differing.items()
                              if r["intacct_vendor_id"] in records})
-
-    def push_to_intacct(self) -> None:
-        if self.dry_run or not self.to_push:
-            return
-        writes = []
-        for key, push in self.to_push.items():
-            fields = vendor_to_intacct(push["row"], fields=push["fields"])
-            if push["record_no"] is not None:
-                fields = {"RECORDNO": push["record_no"], **fields}
-            # One id per intended write: the base it was planned on, the values it sends, and the run (as the
-            # request's scope), so b → a → b sends b again instead of replaying the first write's id.
-            intended = snapshot_hash({"base": push["base_hash"], "fields": {
-                f: push["agreed"].get(f) for f in push["fields"]}})
-            write_key = f"vendor:{key}:update:{intended[:16]}"
-            writes.append(IntacctWrite(push["change"], WriteRequest(write_key, fields, scope=self.ctx.run_id), {
-                "write_key": write_key, "operation": "update", "bc_key": key,
-                "intacct_key": push["row"]["intacct_vendor_id"]}))
-        read_back: dict[str, dict] = {}
-
-        def updated(connection, write, outcome):
-            change, push = write.change, self.to_push[write.change.bc_key]
-            if outcome is not None and outcome.ok and outcome.already_applied:
-                record = read_back.get(change.intacct_key)
-                held = comparable(record) if record is not None else {}
-                if record is None or any(held.get(f) != push["agreed"].get(f) for f in push["fields"]):
-                    change.action = "reject"
-                    change.reason = ("Intacct called this update already applied, but the vendor does not hold "
-                                     f"the values ({', '.join(push['fields'])}): it is sent again on the next run")
-                    return
-                change.reason += " (Intacct had already applied it; confirmed by reading it back)"
-            if outcome is not None and outcome.ok:
-                self.ctx.state.save_links(connection, self.object_name, [Link(
-                    change.bc_key, change.intacct_key, push["record_no"], push["agreed"],
-                    push["intacct_modified_at"])])
-            elif outcome is None:
-                change.action = "reject"
-                change.reason = ("Intacct did not confirm the update (the answer was lost); "
-                                 "it is checked again on the next run")
-            else:
-                change.action = "reject"
-                change.reason, change.errorno = error_reason(outcome.error)
-
-        def on_batch(results):
-            replayed = [w.change.intacct_key for w, outcome in results
-                        if outcome is not None and outcome.ok and outcome.already_applied]
-            read_back.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", replayed)})
-            self.settle_writes(results, updated)
-
-        self.write_to_intacct("update", "VENDOR", writes, on_batch,
-                              lambda batch: self.settle_writes([(w, None) for w in batch], updated))
-
-    # Deletes --------------------------------------------------------------------------------------
-
-    def reconcile_deletes(self) -> None:
-        """Keys-only read of Intacct's vendors; linked BC vendors whose record is gone become inactive."""
-        ctx = self.ctx
-        present = set(ctx.client.list_record_numbers("VENDOR"))
-        with ctx.warehouse.engine.connect() as connection:
-            links = ctx.state.links(connection, self.object_name)
-            active = {k for k, r in self.bc_rows(connection, vendor_ids=list(links)).items() if r["status"] == "active"}
-        gone = [self.plan.add(PlannedChange(
-            self.object_name, "to_bc", "deactivate", key, link.intacct_key,
-            reason="vendor no longer exists in Intacct", values={"status": "inactive"}))
-            for key, link in links.items()
-            if key in active and link.intacct_record_no is not None and link.intacct_record_no not in present]
-        if self.dry_run:
-            return
-        with ctx.warehouse.engine.begin() as connection:
-            for chunk in chunks(gone, ctx.warehouse.chunk_size):
-                connection.execute(update(self.table).where(
-                    self.table.c.company_id == ctx.company, self.table.c.vendor_id.in_([c.bc_key for c in chunk])
-                ).values(status="inactive", updated_at=utc_now()))
-                ctx.state.save_links(connection, self.object_name, [Link(
-                    c.bc_key, c.intacct_key, links[c.bc_key].intacct_record_no,
-                    {**links[c.bc_key].snapshot, "status": "inactive"}, links[c.bc_key].intacct_modified_at)
-                    for c in chunk])
-                self.record(connection, chunk)
-            ctx.state.move_watermark(connection, self.object_name, last_reconciled_at=utc_now())
 
 
 def _action(values: dict) -> str:

@@ -1,0 +1,99 @@
+"""Records gone from Intacct, found once for every object: the audit trail, a complete read, or a key list.
+
+Which source a run uses, cheapest first: Intacct's audit trail (objects that keep one, on incremental runs);
+the key set of a read that started from the beginning (first run, empty watermark, full refresh) — it *is*
+Intacct's complete key list, so no second read is made; else, once per ``reconcile_every``, a keys-only read.
+A BC row whose record is gone takes the spec's gone state (vendors and accounts inactive, bills void).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select, update
+
+from intacct.sync.plan import PlannedChange
+from intacct.sync.state import Watermark, chunks, utc_now
+
+
+class DeleteDetection:
+    """Mixin of ``ObjectSync``: uses its ``spec``, ``ctx``, ``plan``, ``table`` and ``record``."""
+
+    def find_deletes(self, since, watermark: Watermark, present: set[int] | None) -> None:
+        audit_failed = False
+        if self.spec.deletes_from_audit_trail and since is not None:
+            trail = self.ctx.client.deleted_from_audit_trail(self.spec.intacct_object, since)
+            self.deactivate(self.live_counterparts(set(trail.record_nos)), self.gone_reason("audit"))
+            # A page that failed is made good now by the key list; a role that may not read the trail leaves
+            # deletes to the daily reconciliation, so such a company does not pay for a key read every run.
+            audit_failed = not (trail.available or trail.denied)
+        if present is not None:
+            self.reconcile_deletes(present)
+        elif audit_failed or self.reconcile_due(watermark):
+            self.reconcile_deletes()
+
+    def gone_reason(self, source: str) -> str:
+        """Why a row takes the gone state, for the run log ("bill deleted in Intacct (audit trail): now void")."""
+        gone = self.spec.gone
+        how = "deleted in Intacct (audit trail)" if source == "audit" else gone.reason
+        return f"{self.spec.noun} {how}" + (f": now {gone.value}" if gone.value != "inactive" else "")
+
+    def reconcile_due(self, watermark: Watermark) -> bool:
+        """Whether this run reads Intacct's full key list to find deletes (always on a full refresh)."""
+        last = watermark.last_reconciled_at
+        return self.ctx.options.full_refresh or last is None or utc_now() - last >= self.ctx.config.reconcile_every
+
+    def reconcile_deletes(self, present: set[int] | None = None) -> None:
+        """Live BC counterparts whose RECORDNO is not in ``present`` (a complete key list already read; else
+        Intacct's keys are listed now) take the gone state."""
+        if present is None:
+            present = set(self.ctx.client.list_record_numbers(self.spec.intacct_object))
+        gone = {no: pair for no, pair in self.live_counterparts().items() if no not in present}
+        self.deactivate(gone, self.gone_reason("reconcile"), reconciled=True)
+
+    def live_counterparts(self, record_nos: set[int] | None = None) -> dict[int, tuple[str, str]]:
+        """RECORDNO → (BC key, Intacct key) of linked BC rows not in the gone state (of ``record_nos`` only)."""
+        spec, table, warehouse = self.spec, self.table, self.ctx.warehouse
+        if record_nos is not None and not record_nos:
+            return {}
+        alive = table.c[spec.gone.column] != spec.gone.value
+        with warehouse.engine.connect() as connection:
+            if spec.record_no_column is not None:
+                column = table.c[spec.record_no_column]
+                statement = select(table.c[spec.bc_key].label("bc_key"), table.c[spec.bc_link].label("intacct_key"),
+                                   column.label("record_no")).where(
+                    table.c.company_id == self.ctx.company, column.is_not(None), alive)
+                rows = (connection.execute(statement).mappings() if record_nos is None else
+                        warehouse.select_in_chunks(connection, statement, column, list(record_nos)))
+                return {int(row["record_no"]): (row["bc_key"], str(row["intacct_key"])) for row in rows}
+            # The record number is kept with the link (BC's table has no column for it).
+            links = self.ctx.state.links(connection, self.object_name)
+            live = set(connection.execute(select(table.c[spec.bc_key]).where(
+                table.c.company_id == self.ctx.company, alive, table.c[spec.bc_link].is_not(None))).scalars())
+        return {link.intacct_record_no: (key, link.intacct_key) for key, link in links.items()
+                if key in live and link.intacct_record_no is not None
+                and (record_nos is None or link.intacct_record_no in record_nos)}
+
+    def deactivate(self, gone: dict[int, tuple[str, str]], reason: str, *, reconciled: bool = False) -> None:
+        """Give these BC rows the spec's gone state (and their link's snapshot) and record why."""
+        spec, table, ctx = self.spec, self.table, self.ctx
+        changes = [self.plan.add(PlannedChange(
+            self.object_name, "to_bc", "deactivate", bc_key, intacct_key, reason=reason,
+            values={spec.gone.column: spec.gone.value}, details={"intacct_record_no": record_no}))
+            for record_no, (bc_key, intacct_key) in sorted(gone.items())]
+        if self.dry_run or not (changes or reconciled):
+            return
+        with ctx.warehouse.engine.begin() as connection:
+            for chunk in chunks(changes, ctx.warehouse.chunk_size):
+                keys = [c.bc_key for c in chunk]
+                connection.execute(update(table).where(table.c.company_id == ctx.company,
+                                                       table.c[spec.bc_key].in_(keys)).values(
+                    {spec.gone.column: spec.gone.value, spec.touched: utc_now()}))
+                # A snapshot that holds the state keeps agreeing with BC (else the next run sends it back).
+                links = ctx.state.links(connection, self.object_name, bc_keys=keys)
+                ctx.state.save_links(connection, self.object_name, [
+                    replace(link, snapshot={**link.snapshot, spec.gone.column: spec.gone.value})
+                    for link in links.values() if spec.gone.column in link.snapshot])
+                self.record(connection, chunk)
+            if reconciled:
+                ctx.state.move_watermark(connection, self.object_name, last_reconciled_at=utc_now())
