@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
 
 from intacct.client import filters
 from intacct.sync.base import Create, ObjectSync, Push, _record_no
+from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
     bill_from_intacct,
     bill_lines_from_intacct,
@@ -27,7 +29,6 @@ from intacct.sync.mapping import (
     normalize_value,
 )
 from intacct.sync.plan import PlannedChange
-from intacct.sync.policy import winner
 from intacct.sync.spec import BILL_LINES, BILLS
 from intacct.sync.state import Link, chunks, snapshot_hash, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
@@ -148,6 +149,7 @@ class BillSync(ObjectSync):
                          else {})
 
         changes: list[PlannedChange] = []
+        compared = []
         for record_no, bill in bills.items():
             row, link = linked.get(record_no), links_by_record.get(record_no)
             try:
@@ -162,7 +164,10 @@ class BillSync(ObjectSync):
                 changes.append(self._plan_import(bill, lines, vendors))
                 continue
             self.handled.add(row["bill_id"])
-            changes.extend(self._plan_linked(row, bc_lines.get(row["bill_id"], []), bill, lines, link))
+            compared.append(self._compared(row, bc_lines.get(row["bill_id"], []), bill, lines, link))
+        decided = self._decide(compared)
+        for entry in compared:
+            changes.extend(self._plan_linked(entry, *decided.get(entry["key"], (False, None))))
         changes = [c for c in changes if c is not None]
         if self.dry_run:
             self._quiet_links = []
@@ -195,20 +200,45 @@ class BillSync(ObjectSync):
         return self.plan.add(PlannedChange(self.object_name, "to_bc", "create", bill_id,
                                            str(record_no), reason=reason, values=values))
 
-    def _plan_linked(self, row, bc_lines, bill, lines, link) -> list[PlannedChange]:
-        key, record_no = row["bill_id"], str(bill["intacct_record_no"])
+    def _compared(self, row, bc_lines, bill, lines, link) -> dict:
+        """A linked bill's content on each side as hashes (Intacct's last one when its lines were not read)."""
         snapshot = link.snapshot if link else {}
         vendor = bill["intacct_vendor_id"]
-        bc_hash = content_hash(row, bc_lines, vendor, self.location)
-        intacct_hash = content_hash(bill, lines, vendor, self.location) if lines is not None else snapshot.get(
-            "intacct_hash")
+        return {"key": row["bill_id"], "row": row, "bill": bill, "lines": lines, "snapshot": snapshot,
+                "bc_hash": content_hash(row, bc_lines, vendor, self.location),
+                "intacct_hash": (content_hash(bill, lines, vendor, self.location) if lines is not None
+                                 else snapshot.get("intacct_hash"))}
+
+    def _decide(self, compared: list[dict]) -> dict[str, tuple[bool, str | None]]:
+        """Key → (take Intacct's content, the conflict's winner or None), by the one three-way diff and policy
+        every object uses: a bill's content is one value per side, its base what each side last had."""
+        if not compared:
+            return {}
+        keys = [e["key"] for e in compared]
+
+        def frame(values):
+            return pd.DataFrame({"content": values}, index=keys, dtype=object)
+
+        result = three_way_diff(
+            frame([e["snapshot"].get("bc_hash") for e in compared]), frame([e["bc_hash"] for e in compared]),
+            frame([e["intacct_hash"] for e in compared]), fields=["content"], policy=self.ctx.config.conflict_policy,
+            intacct_base=frame([e["snapshot"].get("intacct_hash") for e in compared]),
+            bc_modified=pd.Series([e["row"].get("updated_at") for e in compared], index=keys, dtype=object),
+            intacct_modified=pd.Series([e["bill"].get("intacct_modified_at") for e in compared], index=keys,
+                                       dtype=object))
+        winners = dict(zip(result.conflicts["key"], result.conflicts["winner"], strict=True))
+        to_bc = set(result.updates_for("bc"))
+        return {key: (key in to_bc, winners.get(key)) for key in set(winners) | to_bc}
+
+    def _plan_linked(self, entry: dict, take_intacct: bool, winner: str | None) -> list[PlannedChange]:
+        row, bill, lines, snapshot = entry["row"], entry["bill"], entry["lines"], entry["snapshot"]
+        key, record_no = row["bill_id"], str(bill["intacct_record_no"])
+        bc_hash, intacct_hash = entry["bc_hash"], entry["intacct_hash"]
         bc_changed = bc_hash != snapshot.get("bc_hash")
-        intacct_changed = intacct_hash != snapshot.get("intacct_hash")
-        state = {"status": bill["status"], "amount_due": bill["amount_due"], "intacct_state": bill["intacct_state"]}
+        state = {name: bill[name] for name in STATE_COLUMNS}
         out = []
-        take_intacct = intacct_changed and bc_hash != intacct_hash
-        if take_intacct and bc_changed:
-            winner = self._winner(row, bill)
+        take_intacct = take_intacct and bc_hash != intacct_hash
+        if winner is not None:
             out.append(self.plan.add(PlannedChange(
                 self.object_name, "to_bc" if winner == "intacct" else "to_intacct", "conflict", key, record_no,
                 reason=f"bill changed in BC and in Intacct; {self.ctx.config.conflict_policy} → {winner} wins",
@@ -241,9 +271,6 @@ class BillSync(ObjectSync):
                 self._quiet_links.append(Link(key, record_no, bill["intacct_record_no"], new_snapshot,
                                               bill["intacct_modified_at"]))
         return out
-
-    def _winner(self, row, bill) -> str:
-        return winner(self.ctx.config.conflict_policy, row.get("updated_at"), bill.get("intacct_modified_at"))
 
     def _apply_to_bc(self, changes: list[PlannedChange], cursor) -> None:
         """One transaction per page: bills, their lines, links, outcomes and the page's watermark."""

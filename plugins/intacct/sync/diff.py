@@ -98,7 +98,8 @@ def _check_frame(frame: pd.DataFrame, name: str, fields: list[str]) -> None:
 
 def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, *, fields: list[str],
                    policy: str = "intacct_wins", bc_modified: pd.Series | None = None,
-                   intacct_modified: pd.Series | None = None) -> DiffResult:
+                   intacct_modified: pd.Series | None = None,
+                   intacct_base: pd.DataFrame | None = None) -> DiffResult:
     """Compare ``fields`` of the records present in both ``bc`` and ``intacct``.
 
     All frames are indexed by the same key (BC's vendor_id); values are normalized text or missing (None,
@@ -108,13 +109,17 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
     ``policy``: 'intacct_wins' (default), 'bc_wins', or 'newest_wins', which needs ``bc_modified`` and
     ``intacct_modified`` (per key; ``intacct.sync.policy.winner`` decides: whole seconds in UTC, a tie or an unknown
     time goes to Intacct).
+    ``intacct_base``: what Intacct last had, where it may differ from what BC last had (``base``): a bill whose
+    BC edit is still to be sent keeps BC's old content as its base and Intacct's current one as Intacct's.
     """
     if policy not in POLICIES:
         raise ValueError(f"Unknown conflict policy {policy!r}: choose one of {', '.join(POLICIES)}")
     if policy == "newest_wins" and (bc_modified is None or intacct_modified is None):
         raise ValueError("The newest_wins policy needs bc_modified and intacct_modified timestamps")
     fields = list(fields)
-    for frame, name in ((base, "base"), (bc, "bc"), (intacct, "intacct")):
+    if intacct_base is None:
+        intacct_base = base
+    for frame, name in ((base, "base"), (bc, "bc"), (intacct, "intacct"), (intacct_base, "intacct_base")):
         _check_frame(frame, name, fields)
 
     keys = bc.index
@@ -123,6 +128,8 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
         bc, intacct = bc.reindex(keys), intacct.reindex(keys)
     if not keys.equals(base.index):
         base = base.reindex(keys)
+    if not keys.equals(intacct_base.index):
+        intacct_base = intacct_base.reindex(keys)
     key_values = keys.to_numpy(dtype=object)
 
     bc_times: pd.Series | None = None
@@ -138,9 +145,11 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
         base_values, base_missing = _as_values(base[field])
         bc_values, bc_missing = _as_values(bc[field])
         intacct_values, intacct_missing = _as_values(intacct[field])
+        intacct_base_values, intacct_base_missing = (
+            (base_values, base_missing) if intacct_base is base else _as_values(intacct_base[field]))
 
         bc_changed = ~_equal(bc_values, bc_missing, base_values, base_missing)
-        intacct_changed = ~_equal(intacct_values, intacct_missing, base_values, base_missing)
+        intacct_changed = ~_equal(intacct_values, intacct_missing, intacct_base_values, intacct_base_missing)
         both = bc_changed & intacct_changed
         conflict = both & ~_equal(bc_values, bc_missing, intacct_values, intacct_missing)
 
