@@ -77,6 +77,14 @@ class IntacctClient:
                    where: F.Filter | None = None) -> Iterator[Page]:
         return self._reader.iter_pages(object, fields, modified_since=modified_since, where=where)
 
+    def iter_pages_by_key(self, object: str, fields: Sequence[str] | None = None, *,
+                          where: F.Filter | None = None, ahead: bool = True) -> Iterator[Page]:
+        """Every record in RECORDNO order (see ``Reader.iter_pages_by_key``), optionally one page ahead."""
+        def pages() -> Iterator[Page]:
+            return self._reader.iter_pages_by_key(object, fields, where=where)
+
+        return prefetched(pages) if ahead else pages()
+
     def iter_records(self, object: str, fields: Sequence[str] | None = None, *,
                      modified_since: datetime | None = None, where: F.Filter | None = None) -> Iterator[dict]:
         for page in self.iter_pages(object, fields, modified_since=modified_since, where=where):

@@ -213,6 +213,27 @@ class Reader:
                 if fresh:
                     yield Page(fresh, (None, fresh[-1][RECORDNO]))
 
+    def iter_pages_by_key(self, object_name: str, fields: Sequence[str] | None = None, *,
+                          where: F.Filter | None = None) -> Iterator[Page]:
+        """Every record in RECORDNO order, a page at a time, unreadable rows in ``Page.rejected``.
+
+        For a read from the beginning: its keys are Intacct's complete key list, and children read by their
+        parent's key (bill lines by RECORDKEY) can be merged with it page by page. A page's cursor is
+        (None, last RECORDNO): the order says nothing about WHENMODIFIED, so no page moves a watermark."""
+        spec = spec_for(object_name)
+        extra = [spec.modified_field] if spec.modified_field else []
+        select = _unique([*(fields or spec.default_fields), RECORDNO, *extra])
+        last: tuple | None = None
+        while True:
+            condition = F.and_(where, _after((RECORDNO,), last)) if last is not None else where
+            batch = self.run_query(spec, select, condition, (RECORDNO,))
+            if batch.rows:
+                last = (batch.rows[-1][RECORDNO],)
+            if batch.rows or batch.rejected:
+                yield Page(batch.rows, (None, last[0] if last else None), batch.rejected)
+            if not batch.more or not batch.rows:
+                return
+
     def _keyset(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
                 keys: Sequence[str] = (RECORDNO,), page_size: int | None = None) -> Iterator[list[dict]]:
         """Pages ordered by ``keys``, each starting strictly after the last row of the previous one."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from intacct.sync import faults
+from intacct.sync.children import ChildStream
 from intacct.sync.config import EntityConfig, RunOptions
 from intacct.sync.deletes import DeleteDetection
 from intacct.sync.mapping import intacct_fields
@@ -99,8 +100,9 @@ class ObjectSync(DeleteDetection, JournalledWrites):
     def start_reading(self, watermark: Watermark) -> None:
         """Hook: set up what the page step needs (called once, before the first page)."""
 
-    def apply_intacct_page(self, records: list[dict], cursor) -> None:
-        """Hook: plan and apply one page of Intacct records (as BC values), moving the watermark to ``cursor``."""
+    def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
+        """Hook: plan and apply one page of Intacct records (as BC values), moving the watermark to ``cursor``;
+        ``children``: child name → parent key → child rows, when they were read along with the page."""
         raise NotImplementedError
 
     def after_intacct(self) -> None:
@@ -113,19 +115,46 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         """Intacct's records modified since ``since``, a page at a time.
 
         Returns the RECORDNOs read when the read started from the beginning and every row was readable: that is
-        Intacct's complete key list, so finding deletes needs no second read."""
-        spec = self.spec
+        Intacct's complete key list, so finding deletes needs no second read. Such a read of an object with
+        children takes the records in key order, with each child object as one stream merged page by page."""
+        spec, client = self.spec, self.ctx.client
         self.start_reading(watermark)
         keys: set[int] | None = set() if since is None else None
-        complete = True
-        for page in self.ctx.client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object),
-                                               modified_since=since):
-            # An unreadable record is still there: a read with one is no proof of what was deleted.
-            complete = not self.reject_unreadable(page) and complete
-            if keys is not None:
-                keys.update(_record_no(record) for record in page.records)
-            self.apply_intacct_page(self.convert_each(page.records, spec.from_intacct, spec.intacct_key),
-                                    page.cursor)
+        by_key = since is None and bool(spec.children)
+        streams = {}
+        if by_key:
+            pages = client.iter_pages_by_key(spec.intacct_object, intacct_fields(spec.intacct_object))
+            streams = {child.name: ChildStream(child, client.iter_keyset(
+                child.intacct_object, intacct_fields(child.intacct_object),
+                order=(child.parent_field, "RECORDNO"))) for child in spec.children}
+        else:
+            pages = client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
+        complete, newest = True, None
+        try:
+            for page in pages:
+                # An unreadable record is still there: a read with one is no proof of what was deleted.
+                complete = not self.reject_unreadable(page) and complete
+                if keys is not None:
+                    keys.update(_record_no(record) for record in page.records)
+                records = self.convert_each(page.records, spec.from_intacct, spec.intacct_key)
+                if not by_key:
+                    self.apply_intacct_page(records, page.cursor)
+                    continue
+                last = page.cursor[1]
+                self.apply_intacct_page(records, None, {name: s.upto(last) for name, s in streams.items()})
+                for record in records:
+                    seen = (record.get("intacct_modified_at"), record.get("intacct_record_no"))
+                    if seen[0] is not None and (newest is None or seen > newest):
+                        newest = seen
+        finally:
+            for stream in streams.values():
+                stream.close()
+        if newest is not None and not self.dry_run:
+            # A read in key order moves the watermark once, at its end, to the newest change it saw (the
+            # look-back re-reads what changed while it ran).
+            with self.ctx.warehouse.engine.begin() as connection:
+                self.ctx.state.move_watermark(connection, self.object_name, modified_at=newest[0],
+                                              record_no=newest[1])
         return keys if complete else None
 
     # Run bookkeeping ------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class BillSync(ObjectSync):
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
-    def apply_intacct_page(self, records: list[dict], cursor) -> None:
+    def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
         ctx = self.ctx
         bills = {b["intacct_record_no"]: b for b in records}
         self.seen_record_nos.update(bills)
@@ -145,8 +145,11 @@ class BillSync(ObjectSync):
             self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
-        intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
-                         else {})
+        if children is not None:  # read along with the page
+            intacct_lines = {no: children[BILL_LINES.name].get(no, []) for no in need_lines}
+        else:
+            intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
+                             else {})
 
         changes: list[PlannedChange] = []
         compared = []

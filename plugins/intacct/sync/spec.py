@@ -29,6 +29,7 @@ class ChildSpec:
     bc_parent: str             # the BC column naming the parent's BC key
     order_by: str              # children are compared in this column's order
     fields: tuple[FieldMap, ...]
+    intacct_order: str = "LINE_NO"  # the Intacct field giving that order
 
     @property
     def synced(self) -> list[str]:

@@ -71,7 +71,7 @@ MALFORMED = {  # what a client that passes Intacct's text through (or reads it l
 def test_malformed_intacct_bills_are_rejected_one_by_one(any_warehouse, make_engine, emulator, monkeypatch):
     engine = make_engine(any_warehouse)
     engine.run("scheduled", RunOptions(objects=("accounts", "vendors")))
-    real_pages, real_find = engine.client.iter_pages, engine.client.find
+    real_find = engine.client.find
     spoiled: dict[str, dict] = {}
     changes: dict[int, dict] = {}  # RECORDNO → the spoiled values, every time the bill is read
 
@@ -81,20 +81,23 @@ def test_malformed_intacct_bills_are_rejected_one_by_one(any_warehouse, make_eng
                 record.update(changes[record["RECORDNO"]])
         return records
 
-    def pages(object_name, fields, **kwargs):
-        for page in real_pages(object_name, fields, **kwargs):
-            if object_name == "APBILL":
-                if not spoiled:
-                    for (kind, (change, _)), record in zip(MALFORMED.items(), page.records, strict=False):
-                        spoiled[kind], changes[record["RECORDNO"]] = dict(record), change
-                spoil(page.records)
-            yield page
+    def spoiling(read):  # the paged reads, by modification time and (a first read) by key
+        def pages(object_name, fields, **kwargs):
+            for page in read(object_name, fields, **kwargs):
+                if object_name == "APBILL":
+                    if not spoiled:
+                        for (kind, (change, _)), record in zip(MALFORMED.items(), page.records, strict=False):
+                            spoiled[kind], changes[record["RECORDNO"]] = dict(record), change
+                    spoil(page.records)
+                yield page
+        return pages
 
     def find(object_name, *args, **kwargs):
         found = real_find(object_name, *args, **kwargs)
         return spoil(found) if object_name == "APBILL" else found
 
-    monkeypatch.setattr(engine.client, "iter_pages", pages)
+    monkeypatch.setattr(engine.client, "iter_pages", spoiling(engine.client.iter_pages))
+    monkeypatch.setattr(engine.client, "iter_pages_by_key", spoiling(engine.client.iter_pages_by_key))
     monkeypatch.setattr(engine.client, "find", find)
     summary = engine.run("scheduled", RunOptions(objects=("bills",)))
     assert summary.status == "partial", summary.message
