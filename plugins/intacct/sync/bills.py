@@ -14,6 +14,7 @@ writes; the hooks here are the bill's lines, its content hash and the paid-bill 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC
 
 import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
@@ -60,6 +61,13 @@ def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None,
                    for name, kind in LINE} for line in ordered],
     }
     return snapshot_hash(content)
+
+
+def stamp(value) -> str | None:
+    """A BC ``updated_at`` as comparable text (UTC; naive values are UTC, as the warehouse stores them)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def bc_bill_id_for(record_no: int) -> str:
@@ -252,11 +260,11 @@ class BillSync(ObjectSync):
         new_snapshot = {"bc_hash": intacct_hash if take_intacct else bc_hash,
                         "intacct_hash": intacct_hash}
         if take_intacct:
-            values = {**bill, "lines": lines, "snapshot": new_snapshot}
+            values = {**bill, "lines": lines, "snapshot": new_snapshot, "stamp": True}
             out.append(self.plan.add(PlannedChange(
                 self.object_name, "to_bc", "update", key, record_no, reason="bill changed in Intacct",
                 values=values)))
-        elif any(_differs(row.get(k), v) for k, v in state.items()) or snapshot != new_snapshot:
+        elif any(_differs(row.get(k), v) for k, v in state.items()) or _hashes(snapshot) != new_snapshot:
             if not bc_changed or intacct_hash == bc_hash:
                 new_snapshot = {"bc_hash": bc_hash, "intacct_hash": intacct_hash}
             else:
@@ -268,11 +276,19 @@ class BillSync(ObjectSync):
                     "Intacct state, amount due or payment changed")
                 out.append(self.plan.add(PlannedChange(
                     self.object_name, "to_bc", "update", key, record_no, reason=reason,
-                    values={**state, "snapshot": new_snapshot, "intacct_modified_at": bill["intacct_modified_at"]},
+                    values={**state, "snapshot": new_snapshot, "intacct_modified_at": bill["intacct_modified_at"],
+                            "stamp": new_snapshot["bc_hash"] == bc_hash},
                     details={"fields": moved})))
             else:  # bookkeeping only (snapshot), no outcome to report
+                if new_snapshot["bc_hash"] == bc_hash:
+                    new_snapshot = {**new_snapshot, "bc_updated_at": stamp(row.get("updated_at"))}
                 self._quiet_links.append(Link(key, record_no, bill["intacct_record_no"], new_snapshot,
                                               bill["intacct_modified_at"]))
+        elif snapshot.get("bc_updated_at") != stamp(row.get("updated_at")) and new_snapshot["bc_hash"] == bc_hash:
+            # Unchanged content, but BC touched the row: remember when, so BC's pass need not hash it again.
+            self._quiet_links.append(Link(key, record_no, bill["intacct_record_no"],
+                                          {**new_snapshot, "bc_updated_at": stamp(row.get("updated_at"))},
+                                          bill["intacct_modified_at"]))
         return out
 
     def _apply_to_bc(self, changes: list[PlannedChange], cursor) -> None:
@@ -293,7 +309,8 @@ class BillSync(ObjectSync):
                 self.from_intacct.add(change.bc_key)
                 digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location)
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
-                                  {"bc_hash": digest, "intacct_hash": digest}, values["intacct_modified_at"]))
+                                  {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(now)},
+                                  values["intacct_modified_at"]))
             elif change.action == "update":
                 if "lines" in values:
                     self.from_intacct.add(change.bc_key)
@@ -301,7 +318,8 @@ class BillSync(ObjectSync):
                     lines[change.bc_key] = values["lines"]
                 else:
                     states.append({"key": change.bc_key, **{name: values[name] for name in STATE_COLUMNS}})
-                links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), values["snapshot"],
+                snapshot = {**values["snapshot"], **({"bc_updated_at": stamp(now)} if values.get("stamp") else {})}
+                links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), snapshot,
                                   values.get("intacct_modified_at")))
         with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
             ctx.warehouse.upsert(connection, "bc_bills", inserts)
@@ -401,7 +419,8 @@ class BillSync(ObjectSync):
             self.bills.c.company_id == self.ctx.company, self.bills.c.bill_id == row["bill_id"]).values(**values))
         digest = content_hash({**row, **values}, lines, vendor, self.location)
         self.ctx.state.save_links(connection, self.object_name, [Link(
-            row["bill_id"], str(record_no), record_no, {"bc_hash": digest, "intacct_hash": digest}, None)])
+            row["bill_id"], str(record_no), record_no,
+            {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(row.get("updated_at"))}, None)])
 
     def sync_bc_bills(self, since) -> None:
         """BC's side, a chunk of bills at a time: edits of linked bills, then new ready-to-pay bills."""
@@ -425,16 +444,22 @@ class BillSync(ObjectSync):
         for chunk in chunks(sorted(ready), BC_CHUNK):
             self._sync_bc_creates(chunk)
 
-    def _load(self, bill_ids: list[str]):
+    def _load(self, bill_ids: list[str], *, changed_only: bool = False):
+        """BC bills with their lines, links and vendors' Intacct ids. ``changed_only``: only the bills BC may
+        have changed since their link was saved (a row whose ``updated_at`` is the one the link recorded
+        holds the content the link's hash says: BC sets ``updated_at`` on every change)."""
         with self.ctx.warehouse.engine.connect() as connection:
             rows = self.bc_bills(connection, bill_ids=bill_ids)
-            lines = self.bc_lines(connection, bill_ids)
             links = self.ctx.state.links(connection, self.object_name, bc_keys=bill_ids)
+            if changed_only:
+                rows = {k: r for k, r in rows.items() if k in self.push_bc or k not in links
+                        or links[k].snapshot.get("bc_updated_at") != stamp(r.get("updated_at"))}
+            lines = self.bc_lines(connection, list(rows))
             vendor_links = self.vendor_ids(connection, bc_ids={r["vendor_id"] for r in rows.values()})
         return rows, lines, links, vendor_links
 
     def _sync_bc_edits(self, bill_ids: list[str]) -> None:
-        rows, lines, links, vendor_links = self._load(bill_ids)
+        rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True)
         updates, locked = [], []
         for bill_id, row in rows.items():
             link = links.get(bill_id)
@@ -590,7 +615,8 @@ class BillSync(ObjectSync):
             record_no = row["intacct_record_no"]
             pushes.append(Push(change, fields, base=(link.snapshot.get("bc_hash") if link else None) or "none",
                                intended=bc_hash, link=Link(row["bill_id"], str(record_no), record_no,
-                                                           {"bc_hash": bc_hash, "intacct_hash": bc_hash}, None)))
+                                                           {"bc_hash": bc_hash, "intacct_hash": bc_hash,
+                                                            "bc_updated_at": stamp(row.get("updated_at"))}, None)))
         self.update_in_intacct(pushes)
 
 
@@ -598,3 +624,8 @@ class BillSync(ObjectSync):
 def _differs(left, right) -> bool:
     """Values differ, an empty text counting as missing (a zero amount is a value)."""
     return (None if left == "" else left) != (None if right == "" else right)
+
+
+def _hashes(snapshot: dict) -> dict:
+    """The content hashes of a bill's link snapshot (without the BC stamp kept beside them)."""
+    return {name: snapshot.get(name) for name in ("bc_hash", "intacct_hash")}
