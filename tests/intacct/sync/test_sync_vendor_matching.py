@@ -63,6 +63,35 @@ def test_first_contact_compares_full_records_under_the_policy(warehouse, make_en
 
 
 @pytest.mark.parametrize("contact", ["first", "later"])
+@pytest.mark.parametrize("alike", ["tax_id", "name", "name_and_one_tax_id"])
+def test_new_bc_vendors_matching_each_other_and_nothing_in_intacct_need_review(warehouse, make_engine, emulator,
+                                                                              contact, alike):
+    engine = make_engine(warehouse)
+    if contact == "later":
+        synced(engine)
+    before = len(emulator.admin.find_records("DEMO", "VENDOR"))
+    twin = {"tax_id": ({"tax_id": "55-5555555"}, {"tax_id": "55-5555555"}),
+            "name": ({}, {}), "name_and_one_tax_id": ({"tax_id": "55-5555555"}, {})}[alike]
+    names = ("Quartz Valley Supply", "Quartz Valley Supply Inc.") if alike != "tax_id" else ("Quartz A", "Quartz B")
+    new_bc_vendor(warehouse, "bc-quartz-a", names[0], **twin[0])
+    new_bc_vendor(warehouse, "bc-quartz-b", names[1], **twin[1])
+    new_bc_vendor(warehouse, "bc-other", "Quartz Valley Supply" if alike == "tax_id" else "Obsidian Tools",
+                  tax_id="66-6666666")  # a differing tax id is another company, whatever its name
+    summary = synced(engine)
+    assert summary.status == "partial"
+    for key, other in (("bc-quartz-a", "bc-quartz-b"), ("bc-quartz-b", "bc-quartz-a")):
+        [logged] = outcomes(warehouse, summary.run_id, bc_key=key)
+        assert logged["action"] == "rejected" and logged["reason"].startswith("Needs review")
+        assert other in logged["reason"] and logged["details"]["candidates"] == [other]
+        assert one(warehouse, "bc_vendors", vendor_id=key)["intacct_vendor_id"] is None
+        assert "55-5555555" not in logged["reason"]
+    assert one(warehouse, "bc_vendors", vendor_id="bc-other")["intacct_vendor_id"] is not None
+    assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before + 1
+    assert synced(engine).status == "partial"  # still waiting for a person; nothing created meanwhile
+    assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before + 1
+
+
+@pytest.mark.parametrize("contact", ["first", "later"])
 def test_different_tax_ids_never_link(warehouse, make_engine, emulator, contact):
     engine = make_engine(warehouse)
     if contact == "later":
