@@ -158,6 +158,8 @@ def _is_missing(value: Any) -> bool:
 
 def normalize_text(value: Any) -> str | None:
     """Strip surrounding whitespace; '' and every flavour of missing become None."""
+    if value.__class__ is str:  # the common case first: this runs for every text field of every record
+        return value.strip() or None
     if _is_missing(value):
         return None
     text = value if isinstance(value, str) else str(value)
@@ -172,6 +174,8 @@ def to_money(value: Any) -> Decimal | None:
     12.34 rather than 12.339999…; amounts with at most two decimals are given exactly two.
     Raises ValueError for anything that is not a finite number.
     """
+    if value.__class__ is Decimal and value.is_finite() and value.as_tuple().exponent == -2:
+        return value  # already exact to the cent (what the client reads): nothing to check or quantize
     if _is_missing(value):
         return None
     if isinstance(value, bool):
@@ -211,6 +215,8 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 def to_date(value: Any) -> date | None:
     """A date from a date, datetime, 'YYYY-MM-DD' or Intacct's 'MM/DD/YYYY'; ValueError otherwise."""
+    if value.__class__ is date:
+        return value
     if _is_missing(value):
         return None
     if isinstance(value, datetime):
@@ -234,6 +240,8 @@ def to_date(value: Any) -> date | None:
 
 def to_timestamp(value: Any) -> datetime | None:
     """A timezone-aware UTC datetime. Naive values are taken as UTC, which is how the warehouse stores them."""
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value
     if _is_missing(value):
         return None
     if isinstance(value, str):
@@ -254,6 +262,8 @@ def to_timestamp(value: Any) -> datetime | None:
 
 
 def to_int(value: Any) -> int | None:
+    if value.__class__ is int:
+        return value
     if _is_missing(value):
         return None
     if isinstance(value, bool):
@@ -568,3 +578,26 @@ def bill_to_intacct(bc_bill: Mapping[str, Any], lines: Sequence[Mapping[str, Any
         items.append(item)
     out["APBILLITEMS"] = {"APBILLITEM": items}
     return out
+
+
+def field_map(bc: str, intacct: str, kind: FieldKind = "text", *, synced: bool = True,
+              writable: bool = True) -> FieldMap:
+    """One field of the catalogue: the BC column, the Intacct field, its kind, and whether it is synced."""
+    return _field(bc, intacct, kind, synced=synced, writable=writable)
+
+
+def convert(object_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """An Intacct record of ``object_name`` as BC values, field by field from the catalogue."""
+    return _convert(record, fields_for(object_name), object_name)
+
+
+def define_object(object_name: str, fields: Iterable[FieldMap], extra_read: Iterable[str] = ()) -> None:
+    """Add an Intacct object to the one field catalogue (with its spec, all a new object needs)."""
+    _FIELDS_BY_OBJECT[object_name] = tuple(fields)
+    if extra_read:
+        _EXTRA_READ_FIELDS[object_name] = tuple(extra_read)
+
+
+def forget_object(object_name: str) -> None:
+    _FIELDS_BY_OBJECT.pop(object_name, None)
+    _EXTRA_READ_FIELDS.pop(object_name, None)

@@ -55,10 +55,11 @@ class SyncSpec:
     bc_key: str                        # BC's own key column
     bc_link: str                       # the BC column holding the Intacct key (NULL: not linked yet)
     record_key: str                    # the Intacct key among an Intacct record's BC values
-    read: Callable[[Mapping[str, Any]], dict]   # an Intacct record as BC values (ValueError when malformed)
     required: tuple[str, ...]          # BC values without which a record cannot be stored or linked
     gone: GoneRule
     touched: str                       # the BC column stamped when the sync writes a row
+    # An Intacct record as BC values (ValueError when malformed); by default field by field from the catalogue.
+    read: Callable[[Mapping[str, Any]], dict] | None = None
     directions: tuple[str, ...] = DIRECTIONS
     children: tuple[ChildSpec, ...] = ()
     record_no_column: str | None = None  # a BC column holding the Intacct RECORDNO (else the link holds it)
@@ -84,7 +85,8 @@ class SyncSpec:
 
     def from_intacct(self, record: Mapping[str, Any]) -> dict:
         """``read`` with the required values checked: ValueError naming the record and the field."""
-        return mapping.require_values(self.read(record), self.intacct_object, self.required)
+        values = self.read(record) if self.read is not None else mapping.convert(self.intacct_object, record)
+        return mapping.require_values(values, self.intacct_object, self.required)
 
     def bc_columns(self, table) -> list[str]:
         """The columns of the reflected BC table that an Intacct record's values fill on import."""
@@ -106,14 +108,14 @@ def _bill(record: Mapping[str, Any]) -> dict:
 ACCOUNTS = SyncSpec(
     name="accounts", noun="account", intacct_object="GLACCOUNT", intacct_key="ACCOUNTNO",
     bc_table="bc_accounts", bc_key="account_no", bc_link="account_no", record_key="account_no",
-    read=mapping.account_from_intacct, required=("account_no", "title", "intacct_record_no"),
+    required=("account_no", "title", "intacct_record_no"),
     gone=GoneRule("status", "inactive", "no longer exists in Intacct"), touched="synced_at",
     directions=("to_bc",), record_no_column="intacct_record_no")
 
 VENDORS = SyncSpec(
     name="vendors", noun="vendor", intacct_object="VENDOR", intacct_key="VENDORID",
     bc_table="bc_vendors", bc_key="vendor_id", bc_link="intacct_vendor_id", record_key="intacct_vendor_id",
-    read=mapping.vendor_from_intacct, required=("intacct_vendor_id", "intacct_record_no", "name"),
+    required=("intacct_vendor_id", "intacct_record_no", "name"),
     gone=GoneRule("status", "inactive", "no longer exists in Intacct"), touched="updated_at")
 
 BILL_LINES = ChildSpec(
