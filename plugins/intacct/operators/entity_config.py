@@ -32,11 +32,13 @@ import yaml
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from intacct.setup_steps import WHERE_ENTITY_ID_IS
+from intacct.sync.config import CONFLICT_POLICIES as POLICY_NAMES
+from intacct.sync.config import OBJECTS
 
-SYNC_OBJECTS: tuple[str, ...] = ("accounts", "vendors", "bills")
+SYNC_OBJECTS: tuple[str, ...] = OBJECTS
 # The engine validates these too (intacct.sync.config); they are repeated here so that parsing the DAG file
 # does not import the engine, and a unit test keeps both lists equal.
-CONFLICT_POLICIES: tuple[str, ...] = ("intacct_wins", "bc_wins", "newest_wins")
+CONFLICT_POLICIES: tuple[str, ...] = POLICY_NAMES
 # The presets Airflow accepts besides cron expressions (croniter is what Airflow validates cron with).
 SCHEDULE_PRESETS: tuple[str, ...] = ("@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly")
 

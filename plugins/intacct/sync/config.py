@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from intacct.sync.spec import SPECS
+
 CONFLICT_POLICIES = ("intacct_wins", "bc_wins", "newest_wins")
-OBJECTS = ("accounts", "vendors", "bills")
+OBJECTS = tuple(SPECS)  # in dependency order (a bill needs its vendor and its accounts)
 TRIGGERS = ("scheduled", "sync_now")
 
 

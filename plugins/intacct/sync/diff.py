@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from intacct.sync.config import CONFLICT_POLICIES
 from intacct.sync.policy import winner as decide_winner
 
-POLICIES = ("intacct_wins", "bc_wins", "newest_wins")
+POLICIES = CONFLICT_POLICIES
 TARGETS = ("bc", "intacct")
 
 CHANGE_COLUMNS = ["key", "field", "target", "value", "reason"]

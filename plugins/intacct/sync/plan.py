@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DIRECTIONS = ("to_bc", "to_intacct")
-# Accounts only ever flow to BC (BC never changes the chart of accounts).
-DIRECTIONS_OF = {"accounts": ("to_bc",), "vendors": DIRECTIONS, "bills": DIRECTIONS}
 COUNTED_ACTIONS = ("created", "updated", "linked", "deactivated", "conflicts", "rejected", "skipped")
 # The Intacct functions that change Intacct: their calls belong to the to_intacct direction. Every other
 # call (reads, sign-in) brings Intacct's data to BC and belongs to to_bc.

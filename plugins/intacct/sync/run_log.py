@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS, DIRECTIONS_OF
+from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
+from intacct.sync.spec import SPECS
 from intacct.sync.state import chunks, utc_now
 from intacct.warehouse import Warehouse
 
@@ -66,7 +67,7 @@ class RunSummary:
         lines = [f"Run {self.run_id} ({self.trigger}) for entity {self.entity_id} ↔ BC company "
                  f"{self.company_id}: {self.status}, {self.api_calls} Intacct API call(s)", header]
         for object_name, per_direction in self.counts.items():
-            for index, direction in enumerate(DIRECTIONS_OF.get(object_name, DIRECTIONS)):
+            for index, direction in enumerate(SPECS[object_name].directions if object_name in SPECS else DIRECTIONS):
                 numbers = per_direction.get(direction, {})
                 calls = self.api_calls_of(object_name, direction, first_row=index == 0)
                 lines.append(f"{object_name:<10} {direction:<11}"
