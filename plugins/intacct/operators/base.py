@@ -164,9 +164,8 @@ class IntacctEntityOperator(BaseOperator):
             bc_company_id=self.bc_company_id,
             conflict_policy=self.conflict_policy,
             lookback=self.lookback,
-            # The connection's write_batch_size extra sizes the engine's write batches too, not only the
-            # client's requests: otherwise the engine's default would cap every request it sends.
-            write_batch_size=hook.config.settings.write_batch_size,
+            # write_batch_size is left to the client: the connection's extra reaches the engine's batches
+            # through the client's settings (EntityConfig.with_client_settings).
         )
         warehouse = self.warehouse()
         try:
