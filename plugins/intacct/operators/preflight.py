@@ -20,8 +20,9 @@ PREFLIGHT = "preflight"
 
 class IntacctPreflightOperator(IntacctEntityOperator):
     """Signs in to Intacct (the session the run's tasks then share), then readies the warehouse schema and
-    opens the engine run. Read access is probed by each object's first read, not here. A setup problem fails the task without retries, with the remediation; a
-    transient one (network, maintenance, rate limit) fails this try so the task's retries apply."""
+    opens the engine run. Read access is probed by each object's first read, not here. A setup problem fails
+    the task without retries, with the remediation; a transient one (network, maintenance, rate limit) fails
+    this try so the task's retries apply."""
 
     ui_color = "#fff4d6"
 

@@ -38,7 +38,7 @@ def test_a_bad_write_batch_size_extra_is_refused_by_the_one_rule_naming_the_conn
                                                                                         message):
     conn_id = intacct_connection(extra_overrides={"write_batch_size": raw})
     with pytest.raises(IntacctConnectionError) as caught:
-        IntacctHook(conn_id).config
+        _ = IntacctHook(conn_id).config
     assert message in str(caught.value) and conn_id in str(caught.value)
 
 
