@@ -57,6 +57,8 @@ def airflow_env(paths: DemoPaths, emulator_url: str, *, connections_in_env: bool
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # Connections stored encrypted, and the run's tasks hand their Intacct session on (sealed with it).
+        "AIRFLOW__CORE__FERNET_KEY": env.get("AIRFLOW__CORE__FERNET_KEY") or fernet_key(paths),
         "INTACCT_SYNC_ENTITIES_FILE": str(paths.entities_file),
         "PYTHONPATH": os.pathsep.join([str(REPO / "plugins"), str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         # Airflow starts its components by name: the virtual environment's bin must come first.
@@ -66,6 +68,18 @@ def airflow_env(paths: DemoPaths, emulator_url: str, *, connections_in_env: bool
         for conn_id, value in demo_connections(paths, emulator_url).items():
             env[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
     return env
+
+
+def fernet_key(paths: DemoPaths) -> str:
+    """The demo's Fernet key, made once and kept beside its metadata database (which it encrypts)."""
+    from cryptography.fernet import Fernet
+
+    path = paths.root / "fernet.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def demo_connections(paths: DemoPaths, emulator_url: str) -> dict[str, str]:

@@ -91,6 +91,8 @@ def write_config(paths: DemoPaths, env: dict[str, str]) -> None:
         f"plugins_folder = {env['AIRFLOW__CORE__PLUGINS_FOLDER']}\n"
         "load_examples = False\n"
         "test_connection = Enabled\n"
+        # The key the stored connections are encrypted with (the file is the demo's own, under .demo/).
+        f"fernet_key = {env['AIRFLOW__CORE__FERNET_KEY']}\n"
         # The demo's entities run on America/Los_Angeles; Airflow 3.3.2's DAG details show the server's zone.
         "default_timezone = America/Los_Angeles\n"
         f"execution_api_server_url = {env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\n"

@@ -20,6 +20,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="intacct-sync-airflow-"))
 
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_AIRFLOW_HOME),
@@ -30,6 +37,8 @@ os.environ.update(
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # As in production: connections are encrypted, and the run's tasks can hand on their Intacct session.
+        "AIRFLOW__CORE__FERNET_KEY": os.environ.get("AIRFLOW__CORE__FERNET_KEY") or _fernet_key(),
     }
 )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,7 +37,7 @@ def plugin_free_airflow(airflow_home, tmp_path_factory):
 
 
 @pytest.fixture
-def e2e(monkeypatch, emulator_server, tmp_path: Path):
+def e2e(monkeypatch, emulator_server, tmp_path: Path, airflow_home):
     """Configures entity US01 (retries off) and returns a runner: ``run(warehouse_url, sender_id=None)``."""
     emulator, server = emulator_server
     emulator.admin.reset(dataset="demo")
@@ -53,4 +56,19 @@ def e2e(monkeypatch, emulator_server, tmp_path: Path):
         states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dag_run.get_task_instances()}
         return SimpleNamespace(state=str(getattr(dag_run.state, "value", dag_run.state)), tasks=states)
 
-    return SimpleNamespace(run=run, emulator=emulator)
+    def cli_run(warehouse_url: str) -> subprocess.CompletedProcess:
+        """The same DAG run through the command line, ``airflow dags test``, each run a process of its own."""
+        env = {
+            **os.environ,
+            "AIRFLOW_CONN_INTACCT_E2E": intacct_connection(server.url),
+            "AIRFLOW_CONN_BC_E2E": warehouse_connection(warehouse_url),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(empty_plugins),
+        }
+        result = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "intacct_sync_us01"], env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result
+
+    empty_plugins = tmp_path / "no-plugins"
+    empty_plugins.mkdir()
+    return SimpleNamespace(run=run, cli_run=cli_run, emulator=emulator)

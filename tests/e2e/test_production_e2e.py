@@ -140,10 +140,22 @@ def task_log(api, dag_id: str, run_id: str, task_id: str) -> str:
 
 def test_sync_now_for_two_entities_at_once_through_the_rest_api(stack):
     airflow, warehouse, emulator = stack["stack"], stack["warehouse"], stack["emulator"]
+
+    def gateway_calls() -> dict[str, int]:
+        return dict(emulator.admin.stats()["calls"].get(INTACCT_COMPANY, {}))
+
+    before = gateway_calls()
     with airflow.api() as api:
         runs = {dag_id: trigger(api, dag_id) for dag_id in ("intacct_sync_us01", "intacct_sync_ca01")}
     states = airflow.wait_for_runs(runs)
     assert states == {"intacct_sync_us01": "success", "intacct_sync_ca01": "success"}, states
+    after = gateway_calls()
+    # Every task ran in a Celery worker process of its own, yet each run signed in once (its preflight; the
+    # tasks handed the sealed session on), and the runs' reported calls are the gateway's count.
+    assert after["getAPISession"] - before.get("getAPISession", 0) == 2
+    reported = query(warehouse, "select api_calls from intacct_runs where company_id in (:u, :c)",
+                     u=US.bc_company_id, c=CA.bc_company_id)
+    assert sum(r["api_calls"] for r in reported) == sum(after.values()) - sum(before.values())
     for company in (US, CA):
         (run,) = query(warehouse, "select status from intacct_runs where company_id = :c", c=company.bc_company_id)
         assert run["status"] == "partial"  # the demo's bad bill is rejected, the rest written

@@ -169,17 +169,47 @@ def test_a_whole_run_logged_at_debug_level_shows_no_secret(e2e, sqlite_url, capf
 
 
 def test_a_run_reports_every_api_call_the_gateway_counted_preflight_and_sign_ins_included(e2e, sqlite_url):
-    def gateway_calls() -> int:
-        return sum(e2e.emulator.admin.stats()["calls"].get(INTACCT_COMPANY, {}).values())
+    """Through ``airflow dags test``: each task a fresh client, one sign-in for the whole run (the preflight's,
+    handed on sealed), and the run log's total is what the gateway counted."""
+    def gateway_calls() -> dict[str, int]:
+        return dict(e2e.emulator.admin.stats()["calls"].get(INTACCT_COMPANY, {}))
 
     warehouse = Warehouse.from_url(sqlite_url)
     for label in ("first (full) run", "idle run"):
         before = gateway_calls()
-        result = e2e.run(sqlite_url)
-        assert result.state == "success", label
+        e2e.cli_run(sqlite_url)
+        after = gateway_calls()
+        made = {name: after[name] - before.get(name, 0) for name in after if after[name] > before.get(name, 0)}
         run = latest_run(warehouse)
-        assert run["api_calls"] == gateway_calls() - before, label
-    by_object = run["api_calls_by_object"]
-    by_object = json.loads(by_object) if isinstance(by_object, str) else by_object
-    assert by_object["preflight"] >= 2  # its sign-in and its probe reads
+        assert run["status"] == "succeeded", label
+        assert run["api_calls"] == sum(made.values()), (label, made)
+        assert made["getAPISession"] == 1, (label, made)  # the preflight signed in; every other task reused it
+        by_object = run["api_calls_by_object"]
+        by_object = json.loads(by_object) if isinstance(by_object, str) else by_object
+        assert by_object["preflight"] == 1, label  # the sign-in: each object's first read is its probe
+    # Nothing changed: 1 sign-in, then one read per object, plus bills' audit trail and look-back lines.
+    assert run["api_calls"] <= 6, made
+    warehouse.dispose()
+
+
+def test_a_session_the_gateway_no_longer_accepts_costs_one_counted_sign_in(e2e, sqlite_url, monkeypatch):
+    """The handed-on session expired between two tasks: the next task signs in again, and the run counts it."""
+    from intacct.operators.sync import IntacctSyncAccountsOperator
+
+    expire = e2e.emulator.admin.expire_sessions
+    original = IntacctSyncAccountsOperator.execute
+
+    def expire_then_sync(self, context):
+        expire()  # the preflight's session ends before sync_accounts uses it
+        return original(self, context)
+
+    monkeypatch.setattr(IntacctSyncAccountsOperator, "execute", expire_then_sync)
+    before = sum(e2e.emulator.admin.stats()["calls"].get(INTACCT_COMPANY, {}).values())
+    result = e2e.run(sqlite_url)
+    assert result.state == "success"
+    stats = e2e.emulator.admin.stats()["calls"][INTACCT_COMPANY]
+    warehouse = Warehouse.from_url(sqlite_url)
+    run = latest_run(warehouse)
+    assert run["api_calls"] == sum(stats.values()) - before
+    assert stats["getAPISession"] == 2  # the preflight's, and the one after the refused session
     warehouse.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 import httpx
@@ -70,6 +70,16 @@ class IntacctClient:
 
     def open_session(self) -> SessionInfo:
         return self.sessions.session()
+
+    def export_session(self) -> dict | None:
+        """The current session as plain data another client of the same company, user and entity can
+        :meth:`adopt_session`; None before the first sign-in. It holds the session id: keep it encrypted."""
+        return self.sessions.export()
+
+    def adopt_session(self, state: Mapping) -> bool:
+        """Use an exported session instead of signing in; False when it does not fit this client (see
+        ``SessionManager.adopt``). Adopting costs no API call; a refused session costs one sign-in."""
+        return self.sessions.adopt(state)
 
     # -- reading -----------------------------------------------------------------------------------------------
 
@@ -149,5 +159,7 @@ class IntacctClient:
 
     # -- setup ---------------------------------------------------------------------------------------------------
 
-    def check_setup(self) -> SetupReport:
-        return check_setup(self.sessions, self._reader)
+    def check_setup(self, *, probes: bool = True) -> SetupReport:
+        """Sign in, then (``probes``) read one row of each object the sync needs. Without probes the sign-in
+        alone is checked: a sync run lets each object's first read stand in for its probe."""
+        return check_setup(self.sessions, self._reader, probes=probes)

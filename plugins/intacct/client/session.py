@@ -1,11 +1,16 @@
-"""API sessions: one getAPISession, reused with its endpoint, renewed before it expires or once when refused."""
+"""API sessions: one getAPISession, reused with its endpoint, renewed before it expires or once when refused.
+
+A session may also be handed on (``export`` / ``adopt``) to another client of the same company, user and
+entity, e.g. the next task of the same run in another process, so that the run signs in once. What carries the
+exported state is the caller's business: it holds the session id, a secret, and must be kept encrypted.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -69,6 +74,48 @@ class SessionManager:
         with self._lock:
             self._session = self._open()
             return self._session
+
+    def binding(self) -> dict[str, str | None]:
+        """Who a session belongs to: an exported session is adopted only by a client with the same binding."""
+        creds = self.credentials
+        return {"company_id": creds.company_id, "user_id": creds.user_id, "entity_id": creds.entity_id,
+                "sender_id": creds.sender_id, "endpoint": creds.endpoint}
+
+    def export(self) -> dict | None:
+        """The current session as plain data for :meth:`adopt` elsewhere, or None if there is none.
+
+        The result contains the session id: never log it, and encrypt it wherever it is stored."""
+        with self._lock:
+            info = self._session
+        if info is None:
+            return None
+        return {"binding": self.binding(), "session_id": info.session_id, "endpoint": info.endpoint,
+                "location_id": info.location_id, "expires_at": info.expires_at.isoformat()}
+
+    def adopt(self, state: Mapping) -> bool:
+        """Use a session exported by another client instead of signing in; False (and nothing changes) when it
+        belongs to another company, user, entity, sender or endpoint, points at a host this client may not
+        send to, or expires within the refresh margin. A session the gateway later refuses is replaced by a
+        fresh sign-in, as any refused session is."""
+        try:
+            if dict(state["binding"]) != self.binding():
+                return False
+            session_id = str(state["session_id"])
+            endpoint = validate_endpoint(str(state["endpoint"]), self.credentials.allowed_hosts)
+            expires_at = datetime.fromisoformat(str(state["expires_at"]))
+            location = state.get("location_id") or None
+        except (KeyError, TypeError, ValueError, ConfigurationError):
+            return False
+        margin = timedelta(seconds=self.settings.session_refresh_margin_seconds)
+        if not session_id or expires_at.tzinfo is None or self.now() >= expires_at - margin:
+            return False
+        self.redactor.add(session_id)
+        with self._lock:
+            self._session = SessionInfo(session_id, endpoint, self.credentials.company_id,
+                                        self.credentials.user_id, location, expires_at)
+        log.info("Reusing this run's Intacct session for company %s (valid until %s)",
+                 self.credentials.company_id, expires_at.isoformat(timespec="seconds"))
+        return True
 
     def invalidate(self) -> None:
         with self._lock:

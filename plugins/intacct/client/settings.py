@@ -22,6 +22,8 @@ class ClientSettings:
 
     ``timezone`` is the company's timezone: Intacct returns and accepts timestamps such as WHENMODIFIED as
     naive local times in it. ``max_request_chars`` keeps every write request under the gateway's limit.
+    ``write_batch_size`` (records per write request) is defined here only: the sync engine takes its batches
+    from the client's value unless its EntityConfig says otherwise.
     """
 
     timezone: str = "America/Los_Angeles"
@@ -48,8 +50,7 @@ class ClientSettings:
                 "(the company's timezone in Sage Intacct: Company > Company Info)") from exc
         _require(isinstance(self.page_size, int) and 1 <= self.page_size <= MAX_QUERY_PAGE_SIZE,
                  f"page_size must be an integer from 1 to {MAX_QUERY_PAGE_SIZE}, got {self.page_size!r}")
-        _require(isinstance(self.write_batch_size, int) and self.write_batch_size >= 1,
-                 f"write_batch_size must be a positive integer, got {self.write_batch_size!r}")
+        check_write_batch_size(self.write_batch_size)
         _require(isinstance(self.max_concurrency, int) and self.max_concurrency >= 1,
                  f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
         for name in ("timeout_seconds", "retry_max_seconds", "retry_base_seconds", "retry_cap_seconds",
@@ -68,6 +69,14 @@ class ClientSettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def check_write_batch_size(value: object) -> int:
+    """The one rule for ``write_batch_size``, whoever sets it (the connection's extra, ClientSettings, an
+    engine's EntityConfig): a whole number of records, at least 1."""
+    _require(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+             f"write_batch_size must be a positive integer, got {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def _require(condition: bool, message: str) -> None:

@@ -1,10 +1,22 @@
-"""Checking the Intacct-side setup: sign in, then read one row of each object the sync needs."""
+"""Checking the Intacct-side setup: sign in, then read one row of each object the sync needs.
+
+A sync run does not pay for the probe reads: it checks the sign-in first, and each object's first read is
+its probe. :func:`is_setup_problem` tells which failure of such a read a person must fix in Intacct's setup
+(its remediation names the guide's step), as the probe would have.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import IntacctError, TransportError, classify
+from .errors import (
+    AuthenticationError,
+    IntacctError,
+    PermissionDenied,
+    SessionExpired,
+    TransportError,
+    classify,
+)
 from .fields import spec_for
 from .reading import RECORDNO, Reader
 from .session import SessionManager
@@ -56,7 +68,13 @@ def describe_unreachable(error: IntacctError, endpoint: str) -> str | None:
     return None
 
 
-def check_setup(sessions: SessionManager, reader: Reader) -> SetupReport:
+def is_setup_problem(error: BaseException) -> bool:
+    """Whether a failure needs a fix in Intacct's setup (a role's subscriptions, the sender's authorization,
+    the user or the entity), not another try: retrying it only bills more calls."""
+    return isinstance(error, PermissionDenied | AuthenticationError) and not isinstance(error, SessionExpired)
+
+
+def check_setup(sessions: SessionManager, reader: Reader, *, probes: bool = True) -> SetupReport:
     creds = sessions.credentials
     where = f"company '{creds.company_id}'" + (f", entity '{creds.entity_id}'" if creds.entity_id else "")
     try:
@@ -70,6 +88,9 @@ def check_setup(sessions: SessionManager, reader: Reader) -> SetupReport:
         message = f"Cannot sign in to Sage Intacct ({where}) as '{creds.user_id}': {exc.message}.{fix}"
         return SetupReport(False, message, (check,))
     checks = [SetupCheck("sign in", True, f"signed in to {where} as '{info.user_id}'")]
+    if not probes:
+        return SetupReport(True, f"Signed in to Sage Intacct ({where}) as '{info.user_id}'; read access is "
+                           "checked by each object's first read.", tuple(checks))
     # One request with the three one-row reads: functions fail independently of each other.
     functions = [reader.query_function(spec_for(name), (RECORDNO,), None, (), 1) for name, _ in PROBED_OBJECTS]
     try:

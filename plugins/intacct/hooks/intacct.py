@@ -13,8 +13,9 @@ Connection fields (the same names appear in the connection form):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -221,9 +222,29 @@ class IntacctHook(BaseHook):
         if client is not None and hasattr(client, "close"):
             client.close()
 
-    def check_setup(self) -> SetupReport:
-        """Sign in and probe read access to GLACCOUNT, VENDOR and APBILL (one-row reads)."""
-        return self.client.check_setup()
+    def check_setup(self, *, probes: bool = True) -> SetupReport:
+        """Sign in and probe read access to GLACCOUNT, VENDOR and APBILL (one-row reads); without ``probes``,
+        only sign in (a sync run's objects probe with their first reads)."""
+        return self.client.check_setup(probes=probes)
+
+    def session_token(self) -> str | None:
+        """The client's current session, sealed for the next task of the run (see ``session_handoff``); None
+        when there is no session or no Fernet key."""
+        from intacct.hooks.session_handoff import seal
+
+        client = self.__dict__.get("client")
+        return seal(client.export_session()) if client is not None else None
+
+    def resume_session(self, tokens: Iterable[object]) -> bool:
+        """Adopt the usable session among sealed ``tokens`` that stays valid longest, instead of signing in.
+
+        False when none fits (no key, another connection's session, expired): the client then signs in at its
+        first call, as it would have anyway."""
+        from intacct.hooks.session_handoff import unseal
+
+        states = [state for state in map(unseal, tokens) if state]
+        states.sort(key=_expiry, reverse=True)
+        return any(self.client.adopt_session(state) for state in states)
 
     def test_connection(self) -> tuple[bool, str]:
         """The Test button: one message saying what works and exactly what to fix, within 15 seconds.
@@ -250,6 +271,14 @@ class IntacctHook(BaseHook):
             if client is not None:
                 client.close()
         return bool(report.ok), str(report.message)
+
+
+def _expiry(state: Mapping) -> datetime:
+    try:
+        expires = datetime.fromisoformat(str(state.get("expires_at")))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return expires if expires.tzinfo else datetime.min.replace(tzinfo=UTC)
 
 
 def is_transient(report: SetupReport) -> bool:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from intacct.warehouse import Warehouse
 
 SYNC_NOW_RUN_TYPES = frozenset({"manual"})
+# The XCom key of the run's sealed Intacct session (see intacct.hooks.session_handoff): each task that used
+# Intacct pushes it; the next one adopts it instead of signing in again.
+SESSION_XCOM_KEY = "intacct_session"
 
 
 def run_options_from_params(params: Mapping[str, Any]) -> RunOptions:
@@ -124,10 +127,24 @@ class IntacctEntityOperator(BaseOperator):
         self.conflict_policy = conflict_policy
         self.lookback = lookback
 
-    def intacct_hook(self) -> IntacctHook:
+    def intacct_hook(self, context: Context | None = None) -> IntacctHook:
+        """The hook of this entity; with ``context``, it reuses the session an upstream task of the same run
+        handed on (the one valid longest), so the run signs in once."""
         from intacct.hooks.intacct import IntacctHook
 
-        return IntacctHook(self.intacct_conn_id, entity_id=self.entity_id)
+        hook = IntacctHook(self.intacct_conn_id, entity_id=self.entity_id)
+        upstream = sorted(self.get_flat_relative_ids(upstream=True)) if context is not None else []
+        if upstream:
+            tokens = context["ti"].xcom_pull(task_ids=upstream, key=SESSION_XCOM_KEY) or []
+            hook.resume_session(tokens if isinstance(tokens, list) else [tokens])
+        return hook
+
+    def hand_on_session(self, hook: IntacctHook, context: Context) -> None:
+        """Push the hook's session, sealed, for the next task of the run (before the hook is closed). Nothing
+        is pushed without a Fernet key: the session id never reaches XCom in plain text."""
+        token = hook.session_token()
+        if token is not None:
+            context["ti"].xcom_push(key=SESSION_XCOM_KEY, value=token)
 
     def warehouse(self) -> Warehouse:
         from intacct.hooks.warehouse import BCWarehouseHook
@@ -147,9 +164,8 @@ class IntacctEntityOperator(BaseOperator):
             bc_company_id=self.bc_company_id,
             conflict_policy=self.conflict_policy,
             lookback=self.lookback,
-            # The connection's write_batch_size extra sizes the engine's write batches too, not only the
-            # client's requests: otherwise the engine's default would cap every request it sends.
-            write_batch_size=hook.config.settings.write_batch_size,
+            # write_batch_size is left to the client: the connection's extra reaches the engine's batches
+            # through the client's settings (EntityConfig.with_client_settings).
         )
         warehouse = self.warehouse()
         try:

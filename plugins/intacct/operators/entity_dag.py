@@ -99,9 +99,10 @@ sync; the defaults do what the daily run does. A Sync Now started during a runni
 **Pool:** `{spec.pool}` limits the concurrent Intacct tasks of this company; create it once with
 `airflow pools set {spec.pool} 2 "Sage Intacct company"`.
 
-The *preflight* task checks the Intacct setup first and fails with what to fix. The *rejections* task lists
-the rejected and conflicted records with their reasons: it is **red** when records were rejected (a partial
-run: everything else was synced) and **skipped** on a dry run. The *report* task logs a table of created /
+The *preflight* task signs in to Intacct first and fails with what to fix; the run's tasks then share that
+session (sealed with Airflow's Fernet key), and each object's first read checks its access, failing with the
+setup step to fix. The *rejections* task lists the rejected and conflicted records with their reasons: it is
+**red** when records were rejected (a partial run: everything else was synced) and **skipped** on a dry run. The *report* task logs a table of created /
 updated / conflicts / rejected per object and direction and the Intacct API calls used.
 """
 

@@ -19,9 +19,10 @@ PREFLIGHT = "preflight"
 
 
 class IntacctPreflightOperator(IntacctEntityOperator):
-    """Signs in to Intacct and probes read access (the connection test), then readies the warehouse schema
-    and opens the engine run. A setup problem fails the task without retries, with the remediation; a
-    transient one (network, maintenance, rate limit) fails this try so the task's retries apply."""
+    """Signs in to Intacct (the session the run's tasks then share), then readies the warehouse schema and
+    opens the engine run. Read access is probed by each object's first read, not here. A setup problem fails
+    the task without retries, with the remediation; a transient one (network, maintenance, rate limit) fails
+    this try so the task's retries apply."""
 
     ui_color = "#fff4d6"
 
@@ -31,7 +32,9 @@ class IntacctPreflightOperator(IntacctEntityOperator):
         run_options_from_params(context["params"])  # a bad Sync Now option fails the run here, first
         hook = self.intacct_hook()
         try:
-            report = hook.check_setup()
+            # The sign-in only: each object's first read is its read-access probe (a missing subscription
+            # fails that object's task with the guide's step), so the run pays for no separate probe reads.
+            report = hook.check_setup(probes=False)
         except IntacctConnectionError as exc:
             self._record_failed_run(context, str(exc), hook)
             raise AirflowFailException(f"{exc}\nNothing was synced.") from None
@@ -55,6 +58,7 @@ class IntacctPreflightOperator(IntacctEntityOperator):
             row = engine.run_log.get(run_id)
             by_step = {**(row["api_calls_by_object"] or {}), PREFLIGHT: calls}
             engine.run_log.update(run_id, api_calls_by_object=by_step, api_calls=sum(by_step.values()))
+            self.hand_on_session(hook, context)
         self.log.info("Engine run %s opened for %s (preflight: %d Intacct API call(s))", run_id, context["run_id"],
                       calls)
         return {"ok": True, "run_id": run_id}

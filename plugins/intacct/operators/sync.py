@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from intacct.operators.base import IntacctEntityOperator, run_options_from_params
 
@@ -23,9 +23,24 @@ class IntacctSyncObjectOperator(IntacctEntityOperator):
             raise AirflowSkipException(
                 f"{self.sync_object} not selected in this run (objects = {', '.join(options.objects)})"
             )
-        with self.sync_engine() as engine:
+        from intacct.client.setup_check import is_setup_problem
+
+        hook = self.intacct_hook(context)
+        with self.sync_engine(hook) as engine:
             run_id = self.start_engine_run(engine, context)
-            report = getattr(engine, f"sync_{self.sync_object}")(run_id)
+            try:
+                report = getattr(engine, f"sync_{self.sync_object}")(run_id)
+            except Exception as exc:
+                if not is_setup_problem(exc):
+                    raise
+                # The object's first read is its setup probe: a missing setup step fails the task at once, with
+                # the guide's step, instead of spending the retries (and their calls) on it.
+                raise AirflowFailException(
+                    f"Sage Intacct setup check failed for entity '{self.entity_id}' (connection "
+                    f"'{self.intacct_conn_id}') reading {self.sync_object}: {exc}. The objects synced before "
+                    f"{self.sync_object} in this run stay synced; fix the setup and run again."
+                ) from None
+            self.hand_on_session(hook, context)
         if options.dry_run and report.plan is not None:
             self.log.info(
                 "Dry run: planned changes for %s (nothing written):\n%s", self.sync_object, report.plan.as_text()

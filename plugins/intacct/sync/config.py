@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from intacct.client.settings import ClientSettings, check_write_batch_size
 from intacct.sync.spec import SPECS
 
 CONFLICT_POLICIES = ("intacct_wins", "bc_wins", "newest_wins")
@@ -17,7 +18,9 @@ class EntityConfig:
     """One Intacct entity synced with exactly one BC company.
 
     ``multi_entity`` says whether Intacct requires LOCATIONID on bill lines; by default a configured
-    ``entity_id`` means a multi-entity company.
+    ``entity_id`` means a multi-entity company. ``write_batch_size`` None (the default) means the client's
+    (``ClientSettings``, which an intacct connection's extra sets): the engine resolves it, so the default and
+    its validation live in one place and the connection's value reaches the engine's batches.
     """
 
     entity_id: str | None
@@ -26,7 +29,7 @@ class EntityConfig:
     lookback: timedelta = timedelta(hours=2)
     reconcile_every: timedelta = timedelta(days=1)
     multi_entity: bool | None = None
-    write_batch_size: int = 100
+    write_batch_size: int | None = None
 
     def __post_init__(self):
         if self.conflict_policy not in CONFLICT_POLICIES:
@@ -35,8 +38,14 @@ class EntityConfig:
             raise ValueError("bc_company_id is required: the BC company this entity syncs with")
         if self.lookback < timedelta(0) or self.reconcile_every <= timedelta(0):
             raise ValueError("lookback must be >= 0 and reconcile_every > 0")
-        if self.write_batch_size < 1:
-            raise ValueError("write_batch_size must be at least 1")
+        if self.write_batch_size is not None:
+            check_write_batch_size(self.write_batch_size)
+
+    def with_client_settings(self, settings: ClientSettings | None) -> EntityConfig:
+        """This configuration with every setting it leaves to the client filled in from ``settings``."""
+        if self.write_batch_size is not None:
+            return self
+        return replace(self, write_batch_size=(settings or ClientSettings()).write_batch_size)
 
     @property
     def watermark_entity(self) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from dataclasses import asdict, replace
 
+from intacct.client.settings import ClientSettings
 from intacct.sync import faults
 from intacct.sync.accounts import AccountSync
 from intacct.sync.base import ObjectSync, RunContext
@@ -29,7 +30,8 @@ class SyncEngine:
             raise TypeError("config must be an intacct.sync.EntityConfig")
         self.client = client
         self.warehouse = warehouse
-        self.config = config
+        settings = getattr(client, "settings", None)
+        self.config = config.with_client_settings(settings if isinstance(settings, ClientSettings) else None)
         self.fault_hook = fault_hook or faults.no_faults
         self.state = SyncState(warehouse, config.bc_company_id, config.watermark_entity)
         self.run_log = RunLog(warehouse)

@@ -30,6 +30,27 @@ def test_connection_fields_become_credentials_and_settings(intacct_connection):
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("raw, message", [
+    ("0", "write_batch_size must be a positive integer, got 0"),
+    ("many", "extra 'write_batch_size' must be a whole number, got 'many'"),
+])
+def test_a_bad_write_batch_size_extra_is_refused_by_the_one_rule_naming_the_connection(intacct_connection, raw,
+                                                                                        message):
+    conn_id = intacct_connection(extra_overrides={"write_batch_size": raw})
+    with pytest.raises(IntacctConnectionError) as caught:
+        _ = IntacctHook(conn_id).config
+    assert message in str(caught.value) and conn_id in str(caught.value)
+
+
+@pytest.mark.unit
+def test_the_connection_forms_write_batch_size_help_states_the_clients_default():
+    from intacct import CONNECTION_FIELDS
+    from intacct.client import ClientSettings
+
+    assert f"default {ClientSettings().write_batch_size};" in CONNECTION_FIELDS["write_batch_size"]["description"]
+
+
+@pytest.mark.unit
 def test_entity_of_the_dag_overrides_the_connection_entity(intacct_connection):
     conn_id = intacct_connection()
     assert IntacctHook(conn_id, entity_id="CA01").config.credentials.entity_id == "CA01"

@@ -23,13 +23,20 @@ def connections(monkeypatch, emulator_server, tmp_path: Path):
 
 
 class FakeTaskInstance:
-    """XCom as the report reads it: return values of upstream tasks by task id."""
+    """XCom as the report reads it: return values of upstream tasks by task id; values pushed under another
+    key (the sealed session) are kept by key, in push order."""
 
     def __init__(self, xcoms: dict[str, object]):
         self.xcoms = xcoms
+        self.pushed: dict[str, list[object]] = {}
 
-    def xcom_pull(self, task_ids: str, **_: object) -> object:
+    def xcom_pull(self, task_ids: str | list[str], key: str = "return_value", **_: object) -> object:
+        if key != "return_value":
+            return list(self.pushed.get(key, []))
         return self.xcoms.get(task_ids)
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.pushed.setdefault(key, []).append(value)
 
 
 @pytest.fixture

@@ -70,6 +70,43 @@ def test_preflight_fails_with_the_remediation_before_any_data_moves(connections,
     assert run[0] == "failed" and "Web Services authorizations" in run[1]
 
 
+def test_preflight_signs_in_once_and_each_task_of_the_run_reuses_that_session(connections, make_context):
+    from airflow.sdk import DAG
+
+    with DAG("intacct_sync_us01", schedule=None):
+        preflight = IntacctPreflightOperator(task_id="preflight", **ENTITY)
+        accounts = IntacctSyncAccountsOperator(task_id="sync_accounts", **ENTITY)
+        vendors = IntacctSyncVendorsOperator(task_id="sync_vendors", **ENTITY)
+        preflight >> accounts >> vendors
+    context = make_context()
+    preflight.execute(context)
+    accounts.execute(context)
+    vendors.execute(context)
+    calls = connections.emulator.admin.stats()["calls"]["DEMO"]
+    assert calls["getAPISession"] == 1 and "readByQuery" not in calls  # no probe reads either
+    tokens = context["ti"].pushed["intacct_session"]
+    assert len(tokens) == 3  # each task hands the (renewed) session on
+    for session_id in connections.emulator.admin.session_ids():
+        assert all(session_id not in token for token in tokens), "the session id reached XCom in plain text"
+
+
+def test_a_missing_subscription_fails_the_object_that_needs_it_naming_the_setup_step(connections, make_context,
+                                                                                     monkeypatch):
+    from demo.connections import intacct_connection
+
+    # Limited-Web's role has no Accounts Payable: it signs in and reads the chart of accounts, not vendors.
+    monkeypatch.setenv("AIRFLOW_CONN_INTACCT_TEST", intacct_connection(connections.server.url, user_id="Limited-Web"))
+    context = make_context()
+    IntacctPreflightOperator(task_id="preflight", **ENTITY).execute(context)
+    IntacctSyncAccountsOperator(task_id="sync_accounts", **ENTITY).execute(context)
+    with pytest.raises(AirflowFailException) as caught:  # no retries: only a person can fix it
+        IntacctSyncVendorsOperator(task_id="sync_vendors", **ENTITY).execute(context)
+    text = str(caught.value)
+    assert "View Subscriptions" in text and "(setup step 4)" in text and "'Limited-Web'" in text
+    (run,) = rows(connections.warehouse_url, "select failures from intacct_runs")
+    assert "(setup step 4)" in run[0]
+
+
 def test_preflight_lets_retries_handle_a_maintenance_window(connections, make_context, monkeypatch):
     from airflow.sdk.exceptions import AirflowException
 

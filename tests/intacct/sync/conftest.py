@@ -22,12 +22,18 @@ def emulator() -> Emulator:
     return Emulator.from_dataset("demo", seed=0)
 
 
-def make_client(emulator: Emulator) -> IntacctClient:
+def make_client(emulator: Emulator, **settings) -> IntacctClient:
     credentials = Credentials(company_id="DEMO", user_id="Paymentus-Web", user_password="demo-user-pw",
                               sender_id="Paymentus", sender_password="demo-sender-pw", entity_id=ENTITY,
                               endpoint="http://emulator.local/ia/xml/xmlgw.phtml", allowed_hosts=("emulator.local",))
-    settings = ClientSettings(timezone="America/Los_Angeles", retry_max_seconds=0)
-    return IntacctClient(credentials, settings, transport=emulator.transport())
+    chosen = ClientSettings(**{"timezone": "America/Los_Angeles", "retry_max_seconds": 0, **settings})
+    return IntacctClient(credentials, chosen, transport=emulator.transport())
+
+
+@pytest.fixture
+def client_with(emulator) -> Callable[..., IntacctClient]:
+    """A client of the emulator with some settings changed: ``client_with(write_batch_size=250)``."""
+    return lambda **settings: make_client(emulator, **settings)
 
 
 @pytest.fixture

@@ -145,3 +145,36 @@ def test_a_dry_run_on_a_never_synced_warehouse_plans_the_first_import(warehouse,
     assert all(r.counts["to_bc"]["created"] > 0 for r in reports)
     assert rows(warehouse, "bc_accounts") == rows(warehouse, "bc_vendors") == rows(warehouse, "bc_bills") == []
     assert rows(warehouse, "intacct_watermarks") == []
+
+
+def test_write_batch_size_has_one_default_and_one_rule_the_clients(warehouse, client_with):
+    from intacct.client import ClientSettings
+    from intacct.client.errors import ConfigurationError
+
+    client = client_with()
+    engine = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY))
+    assert engine.config.write_batch_size == ClientSettings().write_batch_size == client.settings.write_batch_size
+    client = client_with(write_batch_size=250)
+    engine = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY))
+    assert engine.config.write_batch_size == 250  # the client's value, not a second default
+    explicit = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY,
+                                                          write_batch_size=7))
+    assert explicit.config.write_batch_size == 7
+    for bad in (0, -1, "100", True):
+        with pytest.raises(ConfigurationError, match="write_batch_size must be a positive integer"):
+            EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY, write_batch_size=bad)
+        with pytest.raises(ConfigurationError, match="write_batch_size must be a positive integer"):
+            ClientSettings(write_batch_size=bad)
+
+
+def test_the_clients_write_batch_size_sizes_the_engines_write_requests(warehouse, client_with):
+    client = client_with(write_batch_size=250)
+    engine = SyncEngine(client, warehouse, EntityConfig(entity_id=ENTITY, bc_company_id=COMPANY))
+    for i in range(150):
+        new_bc_vendor(warehouse, f"BC-NEW-{i:03d}", f"New vendor {i:03d}")
+    before_calls, before_requests = client.usage.calls_by_function, client.usage.requests
+    engine.run(options=RunOptions(objects=("vendors",)))
+    calls = {k: v - before_calls.get(k, 0) for k, v in client.usage.calls_by_function.items()}
+    write_requests = (client.usage.requests - before_requests) - sum(
+        n for name, n in calls.items() if name != "create")
+    assert calls["create"] == 150 and write_requests == 1  # one request, not one per 100 (the old engine cap)
