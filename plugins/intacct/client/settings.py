@@ -9,6 +9,7 @@ from .errors import ConfigurationError
 
 MAX_QUERY_PAGE_SIZE = 2000  # the `query` function's documented maximum
 MAX_IN_VALUES = 1000  # `in` / `notin` accept at most this many values
+MAX_READ_AHEAD_PAGES = 4  # pages a read may hold beyond the caller's: memory stays a few pages
 REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit
 # A real 2,000-row page of vendors is about 6 MB and 120,000 elements: the defaults leave ample room while
 # keeping one hostile or broken answer from exhausting memory.
@@ -22,12 +23,15 @@ class ClientSettings:
 
     ``timezone`` is the company's timezone: Intacct returns and accepts timestamps such as WHENMODIFIED as
     naive local times in it. ``max_request_chars`` keeps every write request under the gateway's limit.
+    ``read_ahead_pages`` is how many pages a read asked to read ahead fetches before its caller needs them (0:
+    none, even when asked); every request still takes one of the company's ``max_concurrency`` slots.
     """
 
     timezone: str = "America/Los_Angeles"
     page_size: int = MAX_QUERY_PAGE_SIZE
     write_batch_size: int = 100
     max_concurrency: int = 2
+    read_ahead_pages: int = 1
     timeout_seconds: float = 300.0
     retry_max_seconds: float = 120.0
     retry_base_seconds: float = 1.0
@@ -52,6 +56,8 @@ class ClientSettings:
                  f"write_batch_size must be a positive integer, got {self.write_batch_size!r}")
         _require(isinstance(self.max_concurrency, int) and self.max_concurrency >= 1,
                  f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
+        _require(isinstance(self.read_ahead_pages, int) and 0 <= self.read_ahead_pages <= MAX_READ_AHEAD_PAGES,
+                 f"read_ahead_pages must be an integer from 0 to {MAX_READ_AHEAD_PAGES}, got {self.read_ahead_pages!r}")
         for name in ("timeout_seconds", "retry_max_seconds", "retry_base_seconds", "retry_cap_seconds",
                      "retry_after_524_seconds", "session_refresh_margin_seconds"):
             value = getattr(self, name)
