@@ -189,6 +189,18 @@ class IntacctClient:
                ) -> list[WriteOutcome]:
         return self._writer.update(object, requests, transaction)
 
+    def iter_writes(self, operation: str, object: str, requests: Iterable[WriteRequest], *,
+                    transaction: bool = False) -> Iterator[list[WriteOutcome]]:
+        """``create`` or ``update`` (``operation``) of any number of records, the outcomes yielded request by
+        request as each answer arrives: records refused before sending first (one list), then each sent
+        request's outcomes in the order of its records. The records are packed as ``create``/``update`` pack
+        them (``write_batch_size`` and ``max_request_chars``), so a caller hands over all its records and
+        settles each request's outcomes as they come. A request failing as a whole raises WriteFailed with
+        empty ``outcomes`` (earlier requests' outcomes were yielded already); its records' fate is unknown."""
+        if operation not in ("create", "update"):
+            raise ValueError(f"operation must be 'create' or 'update', got {operation!r}")
+        return self._writer.stream(operation, object, requests, transaction)
+
     def delete(self, object: str, record_nos: Sequence[int], *, transaction: bool = False) -> list[WriteOutcome]:
         return self._writer.delete(object, record_nos, transaction)
 
