@@ -152,3 +152,12 @@ def test_iter_writes_reports_refused_records_first_and_a_failed_request_with_not
         client.iter_writes("delete", "VENDOR", [])
     with pytest.raises(ValueError, match="RECORDNO"):
         next(client.iter_writes("update", "APBILL", [WriteRequest("bill:1", {"DESCRIPTION": "x"})]))
+
+
+def test_iter_writes_in_a_transaction_with_a_refused_record_sends_nothing():
+    gateway = FakeGateway(default=answer(created))
+    bad = WriteRequest("vendor:BAD", {"VENDORID": "BAD", "NAME": "a\x00b"})
+    (outcomes,) = list(make_client(gateway).iter_writes("create", "VENDOR", [*requests(2), bad], transaction=True))
+    assert [o.key for o in outcomes] == ["vendor:BAD", "vendor:V0", "vendor:V1"]
+    assert not any(o.ok for o in outcomes) and isinstance(outcomes[1].error, E.TransactionAborted)
+    assert gateway.data_requests == []
