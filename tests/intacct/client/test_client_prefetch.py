@@ -243,3 +243,17 @@ def test_bills_with_lines_of_a_range_and_a_caller_stopping_early(emu):
     next(reader)
     reader.close()
     assert not prefetch_threads()
+
+
+def test_transient_failures_and_expired_result_sets_mid_read_ahead_are_retried_without_losing_a_page(emu):
+    expected = [r["RECORDNO"] for r in client_for(emu).iter_records("VENDOR")]
+    sleeps: list[float] = []
+    settings = ClientSettings(page_size=50)
+    client = IntacctClient(client_for(emu).credentials, settings, transport=emu.transport(), sleep=sleeps.append)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    got = [r["RECORDNO"] for r in next(pages).records]
+    emu.admin.set_faults(fail_next=["http_502", "result_set_expiry", "rate_limited", "truncated_xml"])
+    got += [r["RECORDNO"] for page in pages for r in page.records]
+    assert got == expected
+    assert len(sleeps) >= 3  # 502, 429 and the truncated answer were each retried after a pause
+    assert not prefetch_threads()
