@@ -71,7 +71,7 @@ class Reader:
     # -- one query call ----------------------------------------------------------------------------------------
 
     def query_function(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
-                       order: Sequence[str], page_size: int) -> Function:
+                       order: Sequence[str], page_size: int, descending: bool = False) -> Function:
         query = element("query", element("object", text=spec.name))
         select_el = etree.SubElement(query, "select")
         for name in select:
@@ -81,16 +81,17 @@ class Reader:
         if order:
             orderby = etree.SubElement(query, "orderby")
             for name in order:
-                orderby.append(element("order", element("field", text=name), element("ascending")))
+                orderby.append(element("order", element("field", text=name),
+                                       element("descending" if descending else "ascending")))
         if self.settings.show_private and not self.sessions.credentials.entity_id:
             query.append(element("options", element("showprivate", text="true")))
         etree.SubElement(query, "pagesize").text = str(page_size)
         return Function(f"read-{next(self._control_ids)}", query)
 
     def run_query(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None, order: Sequence[str],
-                  page_size: int | None = None) -> _Batch:
+                  page_size: int | None = None, descending: bool = False) -> _Batch:
         size = page_size or self.settings.page_size
-        function = self.query_function(spec, select, where, order, size)
+        function = self.query_function(spec, select, where, order, size, descending)
         (result,) = self.sessions.execute([function], uniqueid=False, label=f"query {spec.name}")
         return self.batch(spec, select, result, size)
 
@@ -281,11 +282,23 @@ class Reader:
         end may be None). Unreadable lines raise MalformedValue: a bill must not lose a line silently.
         """
         spec = spec_for("APBILLITEM")
-        where = _bill_range("RECORDKEY", bills)
+        where = record_range("RECORDKEY", bills)
         if modified_since is not None:
             _require_aware(modified_since)
             where = F.and_(where, F.or_(F.gte("WHENMODIFIED", modified_since), F.is_null("WHENMODIFIED")))
         return self._keyset(spec, _line_select(spec, fields), where, ("RECORDKEY", RECORDNO))
+
+    def record_no_span(self, object_name: str, where: F.Filter | None = None) -> tuple[int, int] | None:
+        """(lowest, highest) RECORDNO of ``object_name`` (within ``where``), or None when it has none: two
+        one-row calls."""
+        spec = spec_for(object_name)
+        ends = []
+        for descending in (False, True):
+            batch = self.run_query(spec, (RECORDNO,), where, (RECORDNO,), page_size=1, descending=descending)
+            if not batch.rows:
+                return None
+            ends.append(batch.rows[0][RECORDNO])
+        return ends[0], ends[1]
 
     def bill_pages_by_record_no(self, fields: Sequence[str] | None = None, *,
                                 bills: tuple[int | None, int | None] | None = None,
@@ -294,7 +307,7 @@ class Reader:
         Unreadable bills are in ``Page.rejected`` as with ``iter_pages``."""
         spec = spec_for("APBILL")
         select = _unique([*(fields or spec.default_fields), RECORDNO])
-        base = F.and_(where, _bill_range(RECORDNO, bills))
+        base = F.and_(where, record_range(RECORDNO, bills))
         last: int | None = None
         while True:
             condition = F.and_(base, F.gt(RECORDNO, last)) if last is not None else base
@@ -361,7 +374,8 @@ def _require_aware(moment: datetime) -> None:
         raise ValueError("modified_since must be timezone-aware (e.g. tzinfo=datetime.UTC)")
 
 
-def _bill_range(field_name: str, bills: tuple[int | None, int | None] | None) -> F.Filter | None:
+def record_range(field_name: str, bills: tuple[int | None, int | None] | None) -> F.Filter | None:
+    """``field_name`` within the closed range (first, last); either end may be None (open)."""
     if bills is None:
         return None
     first, last = bills

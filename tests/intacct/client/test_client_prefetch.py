@@ -257,3 +257,23 @@ def test_transient_failures_and_expired_result_sets_mid_read_ahead_are_retried_w
     assert got == expected
     assert len(sleeps) >= 3  # 502, 429 and the truncated answer were each retried after a pause
     assert not prefetch_threads()
+
+
+def test_bills_with_lines_in_two_halves_read_the_same_bills_and_lines_for_two_calls_more(emu):
+    one = client_for(emu, page_size=60)
+    one.open_session()
+    whole = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in one.iter_bills_with_lines(
+        ["RECORDNO"], ["RECORDKEY", "LINE_NO"]) for r in page.records}
+    two = client_for(emu, page_size=60)
+    two.open_session()
+    halves = list(two.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY", "LINE_NO"], parts=2))
+    got = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in halves for r in page.records}
+    assert got == whole and sum(len(p.records) for p in halves) == len(whole)
+    extra = two.usage.calls_by_function["query"] - one.usage.calls_by_function["query"]
+    assert 2 <= extra <= 4  # the range's two ends, and at most one partial page more per read
+    assert not prefetch_threads()
+    ranged = [r["RECORDNO"] for page in two.iter_bills_with_lines(["RECORDNO"], bills=(None, 1), parts=2)
+              for r in page.records]
+    assert ranged == [] or max(ranged) <= 1
+    with pytest.raises(ValueError, match="parts"):
+        two.iter_bills_with_lines(parts=3)
