@@ -36,6 +36,7 @@ SCENARIOS: list[tuple[str, list[str], list[str]]] = [
     ("bench_memory.py", [], ["--bills", "1000000", "--vendors", "20000", "--compare-to", "{memory_100k.peak_rss}"]),
     ("bench_sync.py", ["--vendors", "1000", "--bills", "2000"], []),
     ("bench_client.py", ["--vendors", "10000", "--bills", "10000"], []),
+    ("bench_client_reads.py", ["--bills", "4000", "--vendors", "1000"], ["--bills", "20000"]),
     ("bench_dag_parse.py", [], []),
     ("bench_emulator.py", ["--bills", "100000", "--vendors", "5000"], []),
     ("bench_emulator_gateway.py", ["--bills", "100000", "--repeat", "5"], []),

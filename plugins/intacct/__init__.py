@@ -55,7 +55,8 @@ CONNECTION_FIELDS: dict[str, dict] = {
     },
     "write_batch_size": {
         "label": "Write batch size",
-        "description": "Records written per request (default 100; requests are also kept under the size limit)",
+        "description": ("Records written per request at most (default 1000; requests are also kept under the "
+                        "gateway's 500,000-character limit)"),
         "schema": {"type": ["integer", "null"], "minimum": 1},
     },
     "max_concurrency": {

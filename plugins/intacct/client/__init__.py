@@ -3,7 +3,7 @@
 from . import errors, fields, filters
 from .client import IntacctClient
 from .credentials import DEFAULT_ENDPOINT, Credentials
-from .reading import Page
+from .reading import BillPage, Page
 from .session import SessionInfo
 from .settings import ClientSettings
 from .setup_check import SetupCheck, SetupReport
@@ -16,6 +16,7 @@ __all__ = [
     "ClientSettings",
     "Credentials",
     "IntacctClient",
+    "BillPage",
     "Page",
     "SessionInfo",
     "SetupCheck",

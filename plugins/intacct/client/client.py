@@ -15,7 +15,7 @@ from .credentials import Credentials
 from .errors import ConfigurationError, ErrorContext
 from .fields import spec_for
 from .prefetch import prefetched, side_by_side
-from .reading import Page, Reader
+from .reading import BillPage, Page, Reader, join_bill_lines, record_range
 from .session import SessionInfo, SessionManager
 from .settings import ClientSettings
 from .setup_check import SetupReport, check_setup
@@ -84,8 +84,22 @@ class IntacctClient:
     # -- reading -----------------------------------------------------------------------------------------------
 
     def iter_pages(self, object: str, fields: Sequence[str] | None = None, *, modified_since: datetime | None = None,
-                   where: F.Filter | None = None) -> Iterator[Page]:
-        return self._reader.iter_pages(object, fields, modified_since=modified_since, where=where)
+                   where: F.Filter | None = None, ahead: bool = False) -> Iterator[Page]:
+        """Pages of ``object`` changed since ``modified_since`` (all without it), gap-free keyset paging by
+        (WHENMODIFIED, RECORDNO).
+
+        ``ahead=True`` fetches the next page (``read_ahead_pages`` of them) while the caller works on this
+        one: the same pages and the same calls, errors raised at the page where they happened, and stopping
+        early (``close()``, ``break``) stops the read. It is not the default because a page fetched ahead
+        was read before the caller finished the page before it: a record the caller (or anyone) changes in
+        Intacct meanwhile arrives as it was, and its newer version is not returned a second time (the
+        cursor then holds back, so the next run reads it). Without read-ahead a record changed before its
+        page is fetched arrives changed. Use it where nothing writes to Intacct during the read.
+        """
+        def pages() -> Iterator[Page]:
+            return self._reader.iter_pages(object, fields, modified_since=modified_since, where=where)
+
+        return self._ahead(pages) if ahead else pages()
 
     def iter_pages_by_key(self, object: str, fields: Sequence[str] | None = None, *,
                           where: F.Filter | None = None, ahead: bool = True) -> Iterator[Page]:
@@ -96,15 +110,21 @@ class IntacctClient:
         return prefetched(pages) if ahead else pages()
 
     def iter_records(self, object: str, fields: Sequence[str] | None = None, *,
-                     modified_since: datetime | None = None, where: F.Filter | None = None) -> Iterator[dict]:
-        for page in self.iter_pages(object, fields, modified_since=modified_since, where=where):
-            yield from page.records
+                     modified_since: datetime | None = None, where: F.Filter | None = None,
+                     ahead: bool = False) -> Iterator[dict]:
+        pages = self.iter_pages(object, fields, modified_since=modified_since, where=where, ahead=ahead)
+        try:
+            for page in pages:
+                yield from page.records
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
 
     def iter_pages_ahead(self, object: str, fields: Sequence[str] | None = None, *,
                          modified_since: datetime | None = None, where: F.Filter | None = None) -> Iterator[Page]:
-        """``iter_pages`` with the next page fetched while the caller processes the current one."""
-        return prefetched(lambda: self._reader.iter_pages(object, fields, modified_since=modified_since,
-                                                          where=where))
+        """``iter_pages(..., ahead=True)``."""
+        return self.iter_pages(object, fields, modified_since=modified_since, where=where, ahead=True)
 
     def iter_keyset(self, object: str, fields: Sequence[str] | None = None, *, where: F.Filter | None = None,
                     order: Sequence[str] = ("RECORDNO",), ahead: bool = True) -> Iterator[list[dict]]:
@@ -116,12 +136,73 @@ class IntacctClient:
         def pages() -> Iterator[list[dict]]:
             return self._reader._keyset(spec, select, where, tuple(order))
 
-        return prefetched(pages) if ahead else pages()
+        return self._ahead(pages) if ahead else pages()
+
+    def iter_bill_lines(self, fields: Sequence[str] | None = None, *, modified_since: datetime | None = None,
+                        bills: tuple[int | None, int | None] | None = None) -> Iterator[list[dict]]:
+        """Every bill line as its own keyset read, read ahead: pages of up to ``page_size`` (2,000) lines
+        ordered by (RECORDKEY, RECORDNO), ceil(lines / page_size) calls, no ``in`` chunks. ``modified_since``
+        keeps lines modified at or after it; ``bills`` = (first, last) keeps the lines of bills with a
+        RECORDNO in that closed range (either end None), e.g. to split one read into two that run side by
+        side."""
+        return self._ahead(lambda: self._reader.iter_bill_lines(fields, modified_since=modified_since,
+                                                                bills=bills))
+
+    def iter_bills_with_lines(self, fields: Sequence[str] | None = None, line_fields: Sequence[str] | None = None,
+                              *, bills: tuple[int | None, int | None] | None = None,
+                              where: F.Filter | None = None, parts: int = 1) -> Iterator[BillPage]:
+        """Bills with their lines, for a full read: APBILL by RECORDNO and APBILLITEM by RECORDKEY read side by
+        side (two requests in flight, within ``max_concurrency``), merged into pages of bills, each with
+        ``lines`` (RECORDNO → the bill's lines in line order). Calls: ceil(bills / 2000) + ceil(lines / 2000).
+
+        ``parts=2`` splits the RECORDNO range in two halves read at the same time (four reads; pages of the
+        halves alternate, each half in RECORDNO order): with more lines than bills the lines alone would
+        keep one slot busy while the other idles, so this keeps both busy, for two calls more (the range's
+        ends) and up to two partial pages.
+
+        ``cursor`` is (None, last RECORDNO): a read by RECORDNO is no watermark of modification times, so take
+        the time the read started (less the look-back) as the next run's watermark. A bill changed while the
+        read is under way may come with its lines from before or after the change; its WHENMODIFIED is later
+        than that start, so the next incremental run reads it again. ``where`` filters the bills only (lines
+        of bills it leaves out are read and dropped); ``bills`` restricts both reads to a RECORDNO range.
+        """
+        if parts not in (1, 2):
+            raise ValueError(f"parts must be 1 or 2, got {parts!r}")
+        if parts == 2:
+            return self._bills_with_lines_in_halves(fields, line_fields, bills, where)
+        bill_pages, line_pages = side_by_side(
+            lambda: self._reader.bill_pages_by_record_no(fields, bills=bills, where=where),
+            lambda: self._reader.iter_bill_lines(line_fields, bills=bills),
+            depth=max(1, self.settings.read_ahead_pages))
+        return join_bill_lines(bill_pages, line_pages)
+
+    def _bills_with_lines_in_halves(self, fields, line_fields, bills, where) -> Iterator[BillPage]:
+        span = self._reader.record_no_span("APBILL", F.and_(where, record_range("RECORDNO", bills)))
+        if span is None:
+            return
+        middle = (span[0] + span[1]) // 2
+        halves = [self.iter_bills_with_lines(fields, line_fields, bills=part, where=where)
+                  for part in ((span[0], middle), (middle + 1, span[1]))]
+        try:
+            while halves:
+                for half in list(halves):
+                    page = next(half, None)
+                    if page is None:
+                        halves.remove(half)
+                    else:
+                        yield page
+        finally:
+            for half in halves:
+                half.close()
 
     def read_side_by_side(self, *reads: Callable[[], Iterator]) -> list[Iterator]:
         """Run several reads at once (e.g. bills and their lines), each one page ahead; within the company's
         allowance, since every request still takes a ``max_concurrency`` slot."""
-        return side_by_side(*reads)
+        return side_by_side(*reads, depth=max(1, self.settings.read_ahead_pages))
+
+    def _ahead(self, pages: Callable[[], Iterator]) -> Iterator:
+        depth = self.settings.read_ahead_pages
+        return prefetched(pages, depth) if depth else pages()
 
     def list_record_numbers(self, object: str, where: F.Filter | None = None) -> Iterator[int]:
         return self._reader.list_record_numbers(object, where)
@@ -153,6 +234,18 @@ class IntacctClient:
     def update(self, object: str, requests: Sequence[WriteRequest], *, transaction: bool = False
                ) -> list[WriteOutcome]:
         return self._writer.update(object, requests, transaction)
+
+    def iter_writes(self, operation: str, object: str, requests: Iterable[WriteRequest], *,
+                    transaction: bool = False) -> Iterator[list[WriteOutcome]]:
+        """``create`` or ``update`` (``operation``) of any number of records, the outcomes yielded request by
+        request as each answer arrives: records refused before sending first (one list), then each sent
+        request's outcomes in the order of its records. The records are packed as ``create``/``update`` pack
+        them (``write_batch_size`` and ``max_request_chars``), so a caller hands over all its records and
+        settles each request's outcomes as they come. A request failing as a whole raises WriteFailed with
+        empty ``outcomes`` (earlier requests' outcomes were yielded already); its records' fate is unknown."""
+        if operation not in ("create", "update"):
+            raise ValueError(f"operation must be 'create' or 'update', got {operation!r}")
+        return self._writer.stream(operation, object, requests, transaction)
 
     def delete(self, object: str, record_nos: Sequence[int], *, transaction: bool = False) -> list[WriteOutcome]:
         return self._writer.delete(object, record_nos, transaction)

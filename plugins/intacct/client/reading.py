@@ -45,6 +45,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class BillPage(Page):
+    """A page of bills (ordered by RECORDNO) with ``lines``: RECORDNO → that bill's lines in line order
+    (every bill of ``records`` has an entry, empty when it has no line)."""
+
+    lines: dict[int, list[dict]] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
 class _Batch:
     rows: list[dict]
     total: int | None
@@ -63,7 +71,7 @@ class Reader:
     # -- one query call ----------------------------------------------------------------------------------------
 
     def query_function(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
-                       order: Sequence[str], page_size: int) -> Function:
+                       order: Sequence[str], page_size: int, descending: bool = False) -> Function:
         query = element("query", element("object", text=spec.name))
         select_el = etree.SubElement(query, "select")
         for name in select:
@@ -73,16 +81,17 @@ class Reader:
         if order:
             orderby = etree.SubElement(query, "orderby")
             for name in order:
-                orderby.append(element("order", element("field", text=name), element("ascending")))
+                orderby.append(element("order", element("field", text=name),
+                                       element("descending" if descending else "ascending")))
         if self.settings.show_private and not self.sessions.credentials.entity_id:
             query.append(element("options", element("showprivate", text="true")))
         etree.SubElement(query, "pagesize").text = str(page_size)
         return Function(f"read-{next(self._control_ids)}", query)
 
     def run_query(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None, order: Sequence[str],
-                  page_size: int | None = None) -> _Batch:
+                  page_size: int | None = None, descending: bool = False) -> _Batch:
         size = page_size or self.settings.page_size
-        function = self.query_function(spec, select, where, order, size)
+        function = self.query_function(spec, select, where, order, size, descending)
         (result,) = self.sessions.execute([function], uniqueid=False, label=f"query {spec.name}")
         return self.batch(spec, select, result, size)
 
@@ -166,8 +175,8 @@ class Reader:
         modified = spec.modified_field
         if modified is None:
             raise ValidationError(f"{spec.name} has no modification timestamp; use find() or list_record_numbers()")
-        if modified_since is not None and (modified_since.tzinfo is None or modified_since.utcoffset() is None):
-            raise ValueError("modified_since must be timezone-aware (e.g. tzinfo=datetime.UTC)")
+        if modified_since is not None:
+            _require_aware(modified_since)
         select = _unique([*(fields or spec.default_fields), RECORDNO, modified])
         window = F.or_(F.gte(modified, modified_since), F.is_null(modified)) if modified_since else None
         base = F.and_(where, window)
@@ -269,9 +278,11 @@ class Reader:
 
     def read_bill_lines(self, bill_record_nos: Iterable[int], fields: Sequence[str] | None = None
                         ) -> dict[int, list[dict]]:
+        """The lines of the given bills, ``in`` chunks of 1,000 bills: for a few bills (an incremental run).
+        A full read takes ``iter_bill_lines`` or ``iter_bills_with_lines`` instead (no chunks)."""
         spec = spec_for("APBILLITEM")
         keys = sorted({int(n) for n in bill_record_nos})
-        select = _unique([*(fields or spec.default_fields), RECORDNO, "RECORDKEY"])
+        select = _line_select(spec, fields)
         lines: dict[int, list[dict]] = {key: [] for key in keys}
         for start in range(0, len(keys), MAX_IN_VALUES):
             chunk = keys[start:start + MAX_IN_VALUES]
@@ -279,13 +290,96 @@ class Reader:
                 for row in rows:
                     lines.setdefault(row["RECORDKEY"], []).append(row)
         for bill_lines in lines.values():
-            bill_lines.sort(key=lambda r: (r.get("LINE_NO") is None, r.get("LINE_NO") or 0, r[RECORDNO]))
+            _sort_lines(bill_lines)
         return lines
+
+    def iter_bill_lines(self, fields: Sequence[str] | None = None, *, modified_since: datetime | None = None,
+                        bills: tuple[int | None, int | None] | None = None) -> Iterator[list[dict]]:
+        """Every bill line (APBILLITEM) as its own keyset read: pages of ``page_size`` rows ordered by
+        (RECORDKEY, RECORDNO), so ceil(lines / page_size) calls and each bill's lines consecutive.
+
+        ``modified_since`` keeps the lines modified at or after it (or with no modification time);
+        ``bills`` = (first, last) keeps the lines of bills whose RECORDNO is in that closed range (either
+        end may be None). Unreadable lines raise MalformedValue: a bill must not lose a line silently.
+        """
+        spec = spec_for("APBILLITEM")
+        where = record_range("RECORDKEY", bills)
+        if modified_since is not None:
+            _require_aware(modified_since)
+            where = F.and_(where, F.or_(F.gte("WHENMODIFIED", modified_since), F.is_null("WHENMODIFIED")))
+        return self._keyset(spec, _line_select(spec, fields), where, ("RECORDKEY", RECORDNO))
+
+    def record_no_span(self, object_name: str, where: F.Filter | None = None) -> tuple[int, int] | None:
+        """(lowest, highest) RECORDNO of ``object_name`` (within ``where``), or None when it has none: two
+        one-row calls."""
+        spec = spec_for(object_name)
+        ends = []
+        for descending in (False, True):
+            batch = self.run_query(spec, (RECORDNO,), where, (RECORDNO,), page_size=1, descending=descending)
+            if not batch.rows:
+                return None
+            ends.append(batch.rows[0][RECORDNO])
+        return ends[0], ends[1]
+
+    def bill_pages_by_record_no(self, fields: Sequence[str] | None = None, *,
+                                bills: tuple[int | None, int | None] | None = None,
+                                where: F.Filter | None = None) -> Iterator[Page]:
+        """Bills (APBILL) as a keyset read ordered by RECORDNO, as pages; ``cursor`` is (None, last RECORDNO).
+        Unreadable bills are in ``Page.rejected`` as with ``iter_pages``."""
+        spec = spec_for("APBILL")
+        select = _unique([*(fields or spec.default_fields), RECORDNO])
+        base = F.and_(where, record_range(RECORDNO, bills))
+        last: int | None = None
+        while True:
+            condition = F.and_(base, F.gt(RECORDNO, last)) if last is not None else base
+            batch = self.run_query(spec, select, condition, (RECORDNO,))
+            keys = [row[RECORDNO] for row in batch.rows]
+            keys.extend(int(n) for n in (e.identifiers.get(RECORDNO) for e in batch.rejected
+                                         if getattr(e, "identifiers", None)) if n and n.isdigit())
+            if batch.rows or batch.rejected:
+                yield Page(batch.rows, (None, batch.rows[-1][RECORDNO] if batch.rows else last), batch.rejected)
+            if not batch.more or not keys:
+                return
+            last = max(keys)
 
     def iter_audit_events(self, object_name: str, since: datetime, modes: Sequence[str] = ("Deleted",)
                           ) -> Iterator[dict]:
         # Modes may be codes or words; the query sends the documented codes (see audit.py).
         return AuditReader(self).iter_events(object_name, since, modes)
+
+
+def join_bill_lines(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]]) -> Iterator[BillPage]:
+    """Merge bills ordered by RECORDNO with lines ordered by RECORDKEY: each bill page gets exactly its
+    lines, reading line pages only as far as its last bill. Memory: one bill page, the lines of its bills and
+    one line page. Lines of bills that are not in the bill read (filtered out, deleted) are dropped."""
+    buffer: list[dict] = []
+    position = 0
+    exhausted = False
+    try:
+        for page in bill_pages:
+            wanted: dict[int, list[dict]] = {row[RECORDNO]: [] for row in page.records}
+            top = max(wanted, default=None)
+            while top is not None:
+                while position < len(buffer) and buffer[position]["RECORDKEY"] <= top:
+                    row = buffer[position]
+                    position += 1
+                    target = wanted.get(row["RECORDKEY"])
+                    if target is not None:
+                        target.append(row)
+                if position < len(buffer) or exhausted:
+                    break
+                try:
+                    buffer, position = next(line_pages), 0
+                except StopIteration:
+                    exhausted = True
+            for lines in wanted.values():
+                _sort_lines(lines)
+            yield BillPage(page.records, page.cursor, page.rejected, lines=wanted)
+    finally:
+        for stream in (bill_pages, line_pages):
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
 
 def _after(keys: Sequence[str], values: Sequence[object]) -> F.Filter:
@@ -294,6 +388,29 @@ def _after(keys: Sequence[str], values: Sequence[object]) -> F.Filter:
     if len(keys) == 1:
         return F.gt(head, value)
     return F.or_(F.gt(head, value), F.and_(F.eq(head, value), _after(keys[1:], values[1:])))  # type: ignore[return-value]
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("modified_since must be timezone-aware (e.g. tzinfo=datetime.UTC)")
+
+
+def record_range(field_name: str, bills: tuple[int | None, int | None] | None) -> F.Filter | None:
+    """``field_name`` within the closed range (first, last); either end may be None (open)."""
+    if bills is None:
+        return None
+    first, last = bills
+    return F.and_(None if first is None else F.gte(field_name, int(first)),
+                  None if last is None else F.lte(field_name, int(last)))
+
+
+def _line_select(spec: ObjectSpec, fields: Sequence[str] | None) -> list[str]:
+    return _unique([*(fields or spec.default_fields), RECORDNO, "RECORDKEY"])
+
+
+def _sort_lines(lines: list[dict]) -> None:
+    """A bill's lines in their line order (LINE_NO, then RECORDNO), however they were read."""
+    lines.sort(key=lambda r: (r.get("LINE_NO") is None, r.get("LINE_NO") or 0, r[RECORDNO]))
 
 
 def _unique(names: Iterable[str]) -> list[str]:

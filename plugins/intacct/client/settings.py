@@ -9,7 +9,13 @@ from .errors import ConfigurationError
 
 MAX_QUERY_PAGE_SIZE = 2000  # the `query` function's documented maximum
 MAX_IN_VALUES = 1000  # `in` / `notin` accept at most this many values
-REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit
+MAX_READ_AHEAD_PAGES = 4  # pages a read may hold beyond the caller's: memory stays a few pages
+REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit (characters; documented for async requests)
+# No maximum of functions per request is documented (the often-quoted 100 is unverified): by default the
+# size limit decides, and the count stops at the largest list the gateway documents anywhere (1,000 `in`
+# values, 1,000 rows per readByQuery page), which also keeps one request's work far from the 15-minute
+# processing limit.
+DEFAULT_WRITE_BATCH_SIZE = 1000
 # A real 2,000-row page of vendors is about 6 MB and 120,000 elements: the defaults leave ample room while
 # keeping one hostile or broken answer from exhausting memory.
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -21,22 +27,26 @@ class ClientSettings:
     """How the client talks to one company.
 
     ``timezone`` is the company's timezone: Intacct returns and accepts timestamps such as WHENMODIFIED as
-    naive local times in it. ``max_request_chars`` keeps every write request under the gateway's limit.
-    ``write_batch_size`` (records per write request) is defined here only: the sync engine takes its batches
-    from the client's value unless its EntityConfig says otherwise.
+    naive local times in it. Writes go in requests of at most ``write_batch_size`` records and
+    ``max_request_chars`` (measured as UTF-8 bytes of the whole request, never fewer than its characters);
+    ``write_batch_size`` is defined here only: the sync engine takes its batches from the client's value
+    unless its EntityConfig says otherwise. ``read_ahead_pages`` is how many pages a read asked to read ahead
+    fetches before its caller needs them (0: none, even when asked); every request still takes one of the
+    company's ``max_concurrency`` slots.
     """
 
     timezone: str = "America/Los_Angeles"
     page_size: int = MAX_QUERY_PAGE_SIZE
-    write_batch_size: int = 100
+    write_batch_size: int = DEFAULT_WRITE_BATCH_SIZE
     max_concurrency: int = 2
+    read_ahead_pages: int = 1
     timeout_seconds: float = 300.0
     retry_max_seconds: float = 120.0
     retry_base_seconds: float = 1.0
     retry_cap_seconds: float = 30.0
     retry_after_524_seconds: float = 60.0
     session_refresh_margin_seconds: float = 120.0
-    max_request_chars: int = 400_000
+    max_request_chars: int = REQUEST_CHAR_LIMIT
     show_private: bool = True
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     max_response_elements: int = DEFAULT_MAX_RESPONSE_ELEMENTS
@@ -53,6 +63,8 @@ class ClientSettings:
         check_write_batch_size(self.write_batch_size)
         _require(isinstance(self.max_concurrency, int) and self.max_concurrency >= 1,
                  f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
+        _require(isinstance(self.read_ahead_pages, int) and 0 <= self.read_ahead_pages <= MAX_READ_AHEAD_PAGES,
+                 f"read_ahead_pages must be an integer from 0 to {MAX_READ_AHEAD_PAGES}, got {self.read_ahead_pages!r}")
         for name in ("timeout_seconds", "retry_max_seconds", "retry_base_seconds", "retry_cap_seconds",
                      "retry_after_524_seconds", "session_refresh_margin_seconds"):
             value = getattr(self, name)

@@ -37,12 +37,14 @@ class ValueCodec:
         self.zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
         self._parse_local = lru_cache(maxsize=4096)(lambda text: _parse_timestamp(text, self.zone))
         self._parse_utc = lru_cache(maxsize=1024)(lambda text: _parse_timestamp(text, UTC))
+        # Values repeat a lot across a page (dates, amounts such as 0.00 or a bill's total in three fields);
+        # the results are immutable, so each distinct text is parsed once. Failures are never cached.
         self.parsers: dict[str, Callable[[str], object]] = {
             TEXT: str,
             INT: _parse_int,
             DECIMAL: _parse_decimal,
-            MONEY: parse_money,
-            DATE: _parse_date,
+            MONEY: lru_cache(maxsize=16384)(parse_money),
+            DATE: lru_cache(maxsize=4096)(_parse_date),
             TIMESTAMP: self._parse_local,
             TIMESTAMP_UTC: self._parse_utc,
             BOOL: _parse_bool,

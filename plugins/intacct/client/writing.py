@@ -2,8 +2,12 @@
 
 Each record becomes one function whose control id is derived from the record's key and its canonical
 content, so a request that is resent (after a lost answer, or by a later run with the same content) replays
-the same ids with ``uniqueid=true`` and the gateway never executes a function twice. Functions are grouped
-into requests by count (``write_batch_size``) and by size (``max_request_chars``).
+the same ids with ``uniqueid=true`` and the gateway never executes a function twice.
+
+A call may hand over any number of records: they are packed into as few requests as the limits allow, by
+count (``write_batch_size`` functions at most) and by size (``max_request_chars``: the UTF-8 bytes of the
+whole request, envelope included, which are never fewer than its characters, the unit of the gateway's
+500,000 limit). A record too large for any request goes alone.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,9 +28,20 @@ from .session import SessionManager
 from .settings import ClientSettings
 from .usage import ApiUsage
 from .values import ValueCodec
-from .xml import Function, Redactor, Result, describe_incompatible, element, fill, xml_incompatible_fields
+from .xml import (
+    Function,
+    Redactor,
+    Result,
+    build_request,
+    describe_incompatible,
+    element,
+    fill,
+    xml_incompatible_fields,
+)
 
-_ENVELOPE_CHARS = 2_000  # control + authentication blocks, generously
+# The request envelope is measured with the current session id; a later session id may be longer.
+_SESSION_ID_SLACK = 256
+_FUNCTION_WRAPPER = len(b'<function controlid=""></function>')
 _UNSAFE = re.compile(r"[^A-Za-z0-9:._-]+")
 
 
@@ -93,11 +110,16 @@ class Writer:
 
     def update(self, object_name: str, requests: Sequence[WriteRequest], transaction: bool = False
                ) -> list[WriteOutcome]:
+        spec = self._require_keys(object_name, requests)
+        return self._run([self._plan("update", spec.name, r) for r in requests], transaction)
+
+    @staticmethod
+    def _require_keys(object_name: str, requests: Sequence[WriteRequest]):
         spec = spec_for(object_name)
         for request in requests:
             if "RECORDNO" not in request.fields and (spec.business_key or "RECORDNO") not in request.fields:
                 raise ValueError(f"Update of {spec.name} {request.key!r} needs RECORDNO in its fields")
-        return self._run([self._plan("update", spec.name, r) for r in requests], transaction)
+        return spec
 
     def delete(self, object_name: str, record_nos: Sequence[int], transaction: bool = False) -> list[WriteOutcome]:
         name = spec_for(object_name).name
@@ -106,7 +128,8 @@ class Writer:
             operation = element("delete", element("object", text=name), element("keys", text=str(int(record_no))))
             key = f"{name.lower()}:{int(record_no)}"
             control_id = _control_id("delete", name, key, "", {"RECORDNO": int(record_no)}, self.codec)
-            planned.append(_Planned(key, Function(control_id, operation), _size(operation), int(record_no), ()))
+            function = Function(control_id, operation)
+            planned.append(_Planned(key, function, _size(function), int(record_no), ()))
         return self._run(planned, transaction)
 
     # -- planning ----------------------------------------------------------------------------------------------
@@ -121,12 +144,21 @@ class Writer:
         operation = element(verb, fill(etree.Element(object_name), request.fields, self.codec))
         control_id = _control_id(verb, object_name, request.key, request.scope, request.fields, self.codec)
         record_no = request.fields.get("RECORDNO")
-        return _Planned(request.key, Function(control_id, operation), _size(operation),
+        function = Function(control_id, operation)
+        return _Planned(request.key, function, _size(function),
                         int(record_no) if record_no not in (None, "") else None,  # type: ignore[arg-type]
                         tuple(_secret_values(request.fields)))
 
-    def _batches(self, planned: list[_Planned]) -> Iterator[list[_Planned]]:
-        budget = self.settings.max_request_chars - _ENVELOPE_CHARS
+    def _envelope_size(self, transaction: bool) -> int:
+        """Bytes of a request around its functions (control, authentication with the session id)."""
+        creds = self.sessions.credentials
+        empty = build_request(sender_id=creds.sender_id, sender_password=creds.sender_password,
+                              control_id=uuid.uuid4().hex, uniqueid=True, auth=self.sessions.session().session_id,
+                              functions=[], transaction=transaction)
+        return len(empty) + _SESSION_ID_SLACK
+
+    def _batches(self, planned: list[_Planned], transaction: bool = False) -> Iterator[list[_Planned]]:
+        budget = self.settings.max_request_chars - self._envelope_size(transaction)
         batch: list[_Planned] = []
         used = 0
         for item in planned:
@@ -138,6 +170,13 @@ class Writer:
         if batch:
             yield batch
 
+    @staticmethod
+    def _aborted(planned: list[_Planned]) -> list[WriteOutcome]:
+        """All or nothing was asked: nothing is sent when one record cannot be."""
+        return [WriteOutcome(p.key, False, error=TransactionAborted(
+            f"{p.function.name} {p.key}: not sent, another record of the same transaction was refused"))
+            for p in planned]
+
     # -- sending -----------------------------------------------------------------------------------------------
 
     def _run(self, items: list[_Planned | WriteOutcome], transaction: bool) -> list[WriteOutcome]:
@@ -145,11 +184,7 @@ class Writer:
         refused = {i: item for i, item in enumerate(items) if isinstance(item, WriteOutcome)}
         planned = [item for item in items if isinstance(item, _Planned)]
         if refused and transaction:
-            # All or nothing was asked: nothing is sent when one record cannot be.
-            aborted = [WriteOutcome(p.key, False, error=TransactionAborted(
-                f"{p.function.name} {p.key}: not sent, another record of the same transaction was refused"))
-                for p in planned]
-            sent = aborted
+            sent = self._aborted(planned)
         else:
             try:
                 sent = self._send(planned, transaction) if planned else []
@@ -161,22 +196,50 @@ class Writer:
         results = iter(sent)
         return [refused[i] if i in refused else next(results) for i in range(len(items))]
 
+    def stream(self, verb: str, object_name: str, requests: Iterable[WriteRequest], transaction: bool = False
+               ) -> Iterator[list[WriteOutcome]]:
+        """The outcomes request by request: first those of records refused before sending (if any), then
+        each sent request's, in the order of its records. A request failing as a whole raises WriteFailed
+        (its ``outcomes`` empty: those of earlier requests were already yielded)."""
+        requests = list(requests)
+        if verb == "update":
+            self._require_keys(object_name, requests)
+        name = spec_for(object_name).name
+        items = [self._plan(verb, name, r) for r in requests]
+        refused = [item for item in items if isinstance(item, WriteOutcome)]
+        planned = [item for item in items if isinstance(item, _Planned)]
+        if refused and transaction:
+            yield refused + self._aborted(planned)
+            return
+        if refused:
+            yield refused
+        if planned:
+            yield from self._requests(planned, transaction)
+
     def _send(self, planned: list[_Planned], transaction: bool) -> list[WriteOutcome]:
-        ids = [p.function.control_id for p in planned]
-        if len(set(ids)) != len(ids):
-            dupes = sorted({p.key for p in planned if ids.count(p.function.control_id) > 1})
-            raise ValueError(f"The same record is written twice in one call: {dupes}")
         outcomes: list[WriteOutcome] = []
-        for batch in self._batches(planned):
+        try:
+            for sent in self._requests(planned, transaction):
+                outcomes.extend(sent)
+        except WriteFailed as failure:
+            failure.outcomes = outcomes + failure.outcomes
+            raise
+        return outcomes
+
+    def _requests(self, planned: list[_Planned], transaction: bool) -> Iterator[list[WriteOutcome]]:
+        ids = Counter(p.function.control_id for p in planned)
+        if len(ids) != len(planned):
+            dupes = sorted({p.key for p in planned if ids[p.function.control_id] > 1})
+            raise ValueError(f"The same record is written twice in one call: {dupes}")
+        for batch in self._batches(planned, transaction):
             try:
                 results = self.sessions.execute([p.function for p in batch], uniqueid=True,
                                                 transaction=transaction,
                                                 label=f"{batch[0].function.name} x{len(batch)}")
             except IntacctError as exc:
-                raise WriteFailed(exc, outcomes) from exc
+                raise WriteFailed(exc, []) from exc
             by_id = {r.control_id: r for r in results}
-            outcomes.extend(self._outcome(p, by_id.get(p.function.control_id)) for p in batch)
-        return outcomes
+            yield [self._outcome(p, by_id.get(p.function.control_id)) for p in batch]
 
     def _outcome(self, planned: _Planned, result: Result | None) -> WriteOutcome:
         control_id = planned.function.control_id
@@ -222,8 +285,11 @@ def _written_identity(result: Result) -> tuple[int | None, str | None]:
     return None, None
 
 
-def _size(operation: etree._Element) -> int:
-    return len(etree.tostring(operation)) + 64
+def _size(function: Function) -> int:
+    """Bytes the function adds to a request: its ``<function controlid=…>`` wrapper and the operation, in
+    UTF-8 as the request is sent."""
+    return (_FUNCTION_WRAPPER + len(function.control_id.encode())
+            + len(etree.tostring(function.operation, encoding="utf-8")))
 
 
 def _canonical(value: object, codec: ValueCodec) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,8 +15,16 @@ from .values import ValueCodec
 
 # No entity expansion, no DTD, no network, no giant trees: responses are data, never instructions.
 _HARDENED = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
+                 collect_ids=False,  # no XML ID lookups are made: building their table is wasted work
                  remove_comments=True, remove_pis=True)
-_PARSER = etree.XMLParser(**_HARDENED)
+_PARSERS = threading.local()  # one parser per thread: a shared lxml parser parses one document at a time
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(**_HARDENED)
+    return parser
 
 
 class TooManyElements(Exception):
@@ -33,7 +42,7 @@ def parse_xml(body: bytes, max_elements: int | None = None) -> etree._Element:
         elements = body.count(b"<") - body.count(b"</")
         if elements > max_elements:
             raise TooManyElements(elements)
-    return etree.fromstring(body, _PARSER)
+    return etree.fromstring(body, _parser())
 
 
 # --- text XML can carry --------------------------------------------------------------------------------------
@@ -258,7 +267,7 @@ def secret_values(body: bytes | etree._Element) -> set[str]:
     """Every value a request binds to a secret field: secret elements, filter values on a secret field and
     literals of a secret field in a query string. They are redacted wherever they reappear (e.g. echoed in
     an error description of the answer)."""
-    root = body if isinstance(body, etree._Element) else etree.fromstring(body, _PARSER)
+    root = body if isinstance(body, etree._Element) else etree.fromstring(body, _parser())
     found: set[str] = set()
     for node in root.iter():
         if not isinstance(node.tag, str):

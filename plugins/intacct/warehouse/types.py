@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from sqlalchemy import Date, DateTime, Numeric, String, Text
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
-_TIMESTAMP_TEXT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def as_utc(value: datetime) -> datetime:
     """An aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is UTC:  # the common case (the client's timestamps), without a conversion
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
@@ -74,10 +76,9 @@ class UtcTimestamp(TypeDecorator):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        value = as_utc(value)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).strftime(_TIMESTAMP_TEXT_FORMAT)
-        return value
+            return _sqlite_timestamp(value)
+        return as_utc(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -88,6 +89,12 @@ class UtcTimestamp(TypeDecorator):
             return as_utc(datetime.fromisoformat(str(value).strip()))
         except ValueError:
             return None
+
+
+@lru_cache(maxsize=8192)  # a page's rows share few distinct times (one run's updated_at, whole seconds)
+def _sqlite_timestamp(value: datetime) -> str:
+    """Fixed-width UTC text "YYYY-MM-DD HH:MM:SS.ffffff", so text order is time order."""
+    return as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class LenientDate(TypeDecorator):
@@ -104,6 +111,8 @@ class LenientDate(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
+        if type(value) is date and dialect.name == "sqlite":  # the common case first
+            return value.isoformat()
         if isinstance(value, datetime):
             value = value.date()
         if dialect.name == "sqlite":

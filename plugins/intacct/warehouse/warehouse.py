@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, Numeric, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from intacct.warehouse.schema import apply_migrations, discover_migrations
@@ -16,7 +17,8 @@ BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
 SYNC_TABLES = ("intacct_links", "intacct_watermarks", "intacct_runs", "intacct_record_outcomes",
                "intacct_rejections", "intacct_pending_writes")
 DEFAULT_CHUNK_SIZE = 500
-PG_MULTIROW_ROWS = 5_000  # rows per INSERT statement on PostgreSQL
+PG_COPY_MIN_ROWS = 1_000  # PostgreSQL: fewer rows go as one multi-row INSERT, more through COPY
+PG_COPY_ROWS = 20_000  # rows per COPY (bounds the text held in memory)
 
 
 class Warehouse:
@@ -73,51 +75,51 @@ class Warehouse:
     def migrations(self) -> list[str]:
         return [m.version for m in discover_migrations(self.sql_dir)]
 
-    # Chunked access ---------------------------------------------------------------------------------
+    # Bulk writes ------------------------------------------------------------------------------------
 
     def upsert(self, connection: Connection, table_name: str, rows: Sequence[Mapping],
                update_columns: Iterable[str] | None = None) -> int:
-        """Insert rows or update them on primary-key conflict, in chunks; returns rows written."""
+        """Insert rows or update them on primary-key conflict; returns rows written.
+
+        ``update_columns`` are the columns a conflict overwrites (default: every column of the first row but
+        the key; empty: a conflict leaves the row as it is). Every row has the columns of the first.
+        """
         if not rows:
             return 0
         table = self.tables[table_name]
         key_columns = [c.name for c in table.primary_key.columns]
-        first = dict(rows[0])
         columns = list(update_columns) if update_columns is not None else [
-            name for name in first if name not in key_columns]
-        if self.dialect == "postgresql":
-            return self._upsert_multirow(connection, table, rows, key_columns, columns)
-        # SQLite: one statement executed for many parameter sets, the driver's own bulk path.
-        statement = _on_conflict(sqlite.insert(table), key_columns, columns)
-        written = 0
-        for start in range(0, len(rows), self.chunk_size):
-            chunk = [row if isinstance(row, dict) else dict(row) for row in rows[start:start + self.chunk_size]]
-            connection.execute(statement, chunk)
-            written += len(chunk)
-        return written
+            name for name in rows[0] if name not in key_columns]
+        quote = connection.dialect.identifier_preparer.quote
+        conflict = ", ".join(quote(k) for k in key_columns)
+        excluded = "EXCLUDED" if self.dialect == "postgresql" else "excluded"
+        action = ("DO UPDATE SET " + ", ".join(f"{quote(c)} = {excluded}.{quote(c)}" for c in columns)
+                  if columns else "DO NOTHING")
+        return self._bulk_insert(connection, table, rows, f" ON CONFLICT ({conflict}) {action}")
 
-    def _upsert_multirow(self, connection: Connection, table: Table, rows: Sequence[Mapping],
-                         key_columns: list[str], columns: list[str]) -> int:
-        """PostgreSQL: psycopg2's ``execute_values``, many rows per INSERT ... VALUES ... ON CONFLICT.
+    def insert(self, connection: Connection, table_name: str, rows: Sequence[Mapping]) -> int:
+        """Insert rows (a conflict fails the statement, as a plain INSERT does); returns rows written.
+        Every row has the columns of the first."""
+        if not rows:
+            return 0
+        return self._bulk_insert(connection, self.tables[table_name], rows, "")
 
-        The statement is written once; each value still passes through its column type's bind processor
-        (Money, UTC timestamps, JSON), exactly as SQLAlchemy would apply it.
+    def _bulk_insert(self, connection: Connection, table: Table, rows: Sequence[Mapping], suffix: str) -> int:
+        """One INSERT written once for many rows, through the driver's bulk path: SQLite's ``executemany``;
+        on PostgreSQL ``COPY`` for many rows (into the table, or for an upsert into a scratch table and then
+        one INSERT ... SELECT ... ON CONFLICT), psycopg2's ``execute_values`` for a few.
+
+        Each value still passes through its column type's bind processor (Money, UTC timestamps, JSON),
+        exactly as SQLAlchemy would apply it, but SQLAlchemy's per-row statement machinery is skipped. The
+        statements run on the connection's own DB-API connection, so inside its transaction.
         """
-        from psycopg2.extras import execute_values
-
-        names = list(dict(rows[0]))
+        names = list(rows[0])
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
         processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-        conflict = ", ".join(quote(k) for k in key_columns)
-        if columns:
-            action = "DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
-        else:
-            action = "DO NOTHING"
-        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES %s "
-               f"ON CONFLICT ({conflict}) {action}")
-
         converted = [(index, p) for index, p in enumerate(processors) if p is not None]
+        column_list = ", ".join(quote(n) for n in names)
+        target = quote(table.name)
 
         def values(row: Mapping) -> list:
             raw = [row[name] for name in names]
@@ -125,17 +127,34 @@ class Warehouse:
                 raw[index] = process(raw[index])
             return raw
 
-
         cursor = connection.connection.driver_connection.cursor()
         try:
-            written = 0
-            for start in range(0, len(rows), PG_MULTIROW_ROWS):
-                chunk = [values(row) for row in rows[start:start + PG_MULTIROW_ROWS]]
-                execute_values(cursor, sql, chunk, page_size=PG_MULTIROW_ROWS)
-                written += len(chunk)
+            if self.dialect == "sqlite":
+                marks = ", ".join("?" * len(names))
+                cursor.executemany(f"INSERT INTO {target} ({column_list}) VALUES ({marks}){suffix}", map(values, rows))
+            elif len(rows) < PG_COPY_MIN_ROWS:
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, f"INSERT INTO {target} ({column_list}) VALUES %s{suffix}",
+                               [values(row) for row in rows], page_size=PG_COPY_MIN_ROWS)
+            else:
+                scratch = target
+                if suffix:  # COPY cannot resolve conflicts: copy aside, then one INSERT ... SELECT
+                    scratch = quote(f"_bulk_{table.name}")
+                    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} "
+                                   f"(LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
+                    cursor.execute(f"TRUNCATE {scratch}")
+                for start in range(0, len(rows), PG_COPY_ROWS):
+                    chunk = rows[start:start + PG_COPY_ROWS]
+                    text = "".join("\t".join(map(_copy_text, values(row))) + "\n" for row in chunk)
+                    cursor.copy_expert(f"COPY {scratch} ({column_list}) FROM STDIN", io.StringIO(text))
+                if suffix:
+                    cursor.execute(f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {scratch}"
+                                   f"{suffix}")
+                    cursor.execute(f"TRUNCATE {scratch}")
         finally:
             cursor.close()
-        return written
+        return len(rows)
 
     def select_in_chunks(self, connection: Connection, statement, column, values: Sequence) -> Iterator[Mapping]:
         """Rows of ``statement`` whose ``column`` is in ``values``, querying chunk by chunk."""
@@ -148,11 +167,14 @@ class Warehouse:
         self.engine.dispose()
 
 
-def _on_conflict(statement, key_columns: list[str], columns: list[str]):
-    if columns:
-        return statement.on_conflict_do_update(index_elements=key_columns,
-                                               set_={name: statement.excluded[name] for name in columns})
-    return statement.on_conflict_do_nothing(index_elements=key_columns)
+def _copy_text(value: object) -> str:
+    r"""A bound value in COPY's text format: \N for NULL, backslash escapes for the separators."""
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 def _exact_type(reflected):

@@ -83,3 +83,197 @@ def test_a_caller_that_stops_early_stops_the_reader_and_holds_at_most_the_read_a
     time.sleep(0.2)
     assert len(produced) <= 4
     assert not [t for t in threading.enumerate() if t.name == "intacct-prefetch"]
+
+
+# -- iter_pages(ahead=True) --------------------------------------------------------------------------------------
+
+def emulator_calls(emu) -> dict[str, int]:
+    return dict(emu.admin.stats()["calls"].get("DEMO", {}))
+
+
+def prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "intacct-prefetch"]
+
+
+def test_iter_pages_ahead_gives_the_sequential_pages_cursors_and_calls_counted_as_the_gateway_counts(emu):
+    sequential = client_for(emu)
+    expected = [(p.cursor, [r["RECORDNO"] for r in p.records]) for p in sequential.iter_pages("APBILL")]
+    before = emulator_calls(emu)
+    ahead = client_for(emu)
+    got = [(p.cursor, [r["RECORDNO"] for r in p.records]) for p in ahead.iter_pages("APBILL", ahead=True)]
+    assert got == expected and len(got) > 3
+    made = {name: n - before.get(name, 0) for name, n in emulator_calls(emu).items() if n - before.get(name, 0)}
+    assert ahead.usage.calls_by_function == made == sequential.usage.calls_by_function
+    assert not prefetch_threads()
+
+
+def test_a_caller_stopping_after_one_page_leaves_no_thread_and_exact_counts(emu):
+    client = client_for(emu)
+    client.open_session()
+    before = emulator_calls(emu)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    first = next(pages)
+    assert first.records
+    pages.close()
+    assert not prefetch_threads()
+    made = {name: n - before.get(name, 0) for name, n in emulator_calls(emu).items() if n - before.get(name, 0)}
+    # The page in hand and at most the one fetched ahead, each counted once by both sides.
+    assert made == {"query": client.usage.calls_by_function["query"]}
+    assert made["query"] <= 2
+
+
+def test_an_abandoned_read_ahead_is_collected_and_its_thread_ends(emu):
+    import gc
+
+    client = client_for(emu)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    next(pages)
+    del pages
+    gc.collect()
+    assert not prefetch_threads()
+
+
+def test_a_session_expiring_mid_read_ahead_signs_in_again_and_the_read_goes_on(emu):
+    expected = [r["RECORDNO"] for r in client_for(emu).iter_records("VENDOR")]
+    client = client_for(emu)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    got = [r["RECORDNO"] for r in next(pages).records]
+    emu.admin.expire_sessions()
+    got += [r["RECORDNO"] for page in pages for r in page.records]
+    assert got == expected
+    assert client.usage.calls_by_function["getAPISession"] == 2
+
+
+def test_a_failing_page_raises_in_the_caller_after_the_pages_before_it(emu):
+    from intacct.client.errors import IntacctError
+
+    client = client_for(emu)
+    client = IntacctClient(client.credentials, ClientSettings(page_size=50, retry_max_seconds=0),
+                           transport=emu.transport(), sleep=lambda _: None)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    first = next(pages)
+    emu.admin.set_faults(fail_next=["maintenance"] * 5)
+    received = [first]
+    with pytest.raises(IntacctError):
+        for page in pages:
+            received.append(page)
+    # The page fetched ahead before the fault still reaches the caller; the failure comes where it happened.
+    assert 1 <= len(received) <= 2
+    assert not prefetch_threads()
+
+
+def test_read_ahead_can_be_switched_off_in_the_settings(emu):
+    client = IntacctClient(client_for(emu).credentials, ClientSettings(page_size=50, read_ahead_pages=0),
+                           transport=emu.transport(), sleep=lambda _: None)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    assert not isinstance(pages, threading.Thread) and not prefetch_threads()
+    assert sum(len(p.records) for p in pages) == len(emu.admin.find_records("DEMO", "VENDOR"))
+
+
+# -- bill lines as their own read ---------------------------------------------------------------------------------
+
+def lines_by_bill(emu) -> dict[int, list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for line in emu.admin.find_records("DEMO", "APBILLITEM"):
+        grouped.setdefault(int(line["RECORDKEY"]), []).append(int(line["RECORDNO"]))
+    return grouped
+
+
+def test_iter_bill_lines_reads_every_line_in_ceil_lines_over_page_calls(emu):
+    client = client_for(emu, page_size=200)
+    client.open_session()
+    rows = [r for page in client.iter_bill_lines(["RECORDNO", "RECORDKEY", "AMOUNT"]) for r in page]
+    keys = [(r["RECORDKEY"], r["RECORDNO"]) for r in rows]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    expected = lines_by_bill(emu)
+    assert len(rows) == sum(len(v) for v in expected.values())
+    assert client.usage.calls_by_function["query"] == -(-len(rows) // 200)
+    assert not prefetch_threads()
+
+
+def test_iter_bill_lines_restricted_to_a_range_of_bills_and_to_modified_lines(emu):
+    client = client_for(emu, page_size=200)
+    expected = lines_by_bill(emu)
+    bills = sorted(expected)
+    low, high = bills[10], bills[40]
+    ranged = [r for page in client.iter_bill_lines(["RECORDKEY"], bills=(low, high)) for r in page]
+    assert {r["RECORDKEY"] for r in ranged} == {b for b in bills if low <= b <= high}
+    assert len(ranged) == sum(len(expected[b]) for b in bills if low <= b <= high)
+    open_ended = [r for page in client.iter_bill_lines(["RECORDKEY"], bills=(high, None)) for r in page]
+    assert {r["RECORDKEY"] for r in open_ended} == {b for b in bills if b >= high}
+
+    every = [r for page in client.iter_bill_lines(["WHENMODIFIED"]) for r in page]
+    times = sorted({r["WHENMODIFIED"] for r in every if r["WHENMODIFIED"] is not None})
+    changed = times[len(times) // 2]
+    recent = [r for page in client.iter_bill_lines(["WHENMODIFIED"], modified_since=changed) for r in page]
+    assert {r["RECORDNO"] for r in recent} == {r["RECORDNO"] for r in every
+                                               if r["WHENMODIFIED"] is None or r["WHENMODIFIED"] >= changed}
+    assert 0 < len(recent) < len(every)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(client.iter_bill_lines(modified_since=changed.replace(tzinfo=None)))
+
+
+def test_bills_with_lines_read_side_by_side_give_each_bill_exactly_its_lines(emu):
+    client = client_for(emu, page_size=150)
+    client.open_session()
+    pages = list(client.iter_bills_with_lines(["RECORDNO", "RECORDID"], ["RECORDKEY", "LINE_NO", "AMOUNT"]))
+    assert not prefetch_threads()
+    bills = [r["RECORDNO"] for page in pages for r in page.records]
+    assert bills == sorted(bills) and set(bills) == {int(r["RECORDNO"]) for r in emu.admin.find_records(
+        "DEMO", "APBILL")}
+    expected = lines_by_bill(emu)
+    by_lines = client_for(emu).read_bill_lines(bills, ["RECORDKEY", "LINE_NO", "AMOUNT"])
+    for page in pages:
+        assert set(page.lines) == {r["RECORDNO"] for r in page.records}
+        for bill, lines in page.lines.items():
+            assert sorted(line["RECORDNO"] for line in lines) == sorted(expected.get(bill, []))
+            assert lines == by_lines[bill]  # the same rows in the same line order as read_bill_lines
+    line_count = sum(len(v) for v in expected.values())
+    assert client.usage.calls_by_function["query"] == -(-len(bills) // 150) + -(-line_count // 150)
+
+
+def test_bills_with_lines_of_a_range_and_a_caller_stopping_early(emu):
+    client = client_for(emu, page_size=40)
+    bills = sorted(lines_by_bill(emu))
+    low, high = bills[20], bills[90]
+    pages = list(client.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY"], bills=(low, high)))
+    assert [r["RECORDNO"] for p in pages for r in p.records] == [b for b in sorted(
+        int(r["RECORDNO"]) for r in emu.admin.find_records("DEMO", "APBILL")) if low <= b <= high]
+    reader = client.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY"])
+    next(reader)
+    reader.close()
+    assert not prefetch_threads()
+
+
+def test_transient_failures_and_expired_result_sets_mid_read_ahead_are_retried_without_losing_a_page(emu):
+    expected = [r["RECORDNO"] for r in client_for(emu).iter_records("VENDOR")]
+    sleeps: list[float] = []
+    settings = ClientSettings(page_size=50)
+    client = IntacctClient(client_for(emu).credentials, settings, transport=emu.transport(), sleep=sleeps.append)
+    pages = client.iter_pages("VENDOR", ahead=True)
+    got = [r["RECORDNO"] for r in next(pages).records]
+    emu.admin.set_faults(fail_next=["http_502", "result_set_expiry", "rate_limited", "truncated_xml"])
+    got += [r["RECORDNO"] for page in pages for r in page.records]
+    assert got == expected
+    assert len(sleeps) >= 3  # 502, 429 and the truncated answer were each retried after a pause
+    assert not prefetch_threads()
+
+
+def test_bills_with_lines_in_two_halves_read_the_same_bills_and_lines_for_two_calls_more(emu):
+    one = client_for(emu, page_size=60)
+    one.open_session()
+    whole = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in one.iter_bills_with_lines(
+        ["RECORDNO"], ["RECORDKEY", "LINE_NO"]) for r in page.records}
+    two = client_for(emu, page_size=60)
+    two.open_session()
+    halves = list(two.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY", "LINE_NO"], parts=2))
+    got = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in halves for r in page.records}
+    assert got == whole and sum(len(p.records) for p in halves) == len(whole)
+    extra = two.usage.calls_by_function["query"] - one.usage.calls_by_function["query"]
+    assert 2 <= extra <= 4  # the range's two ends, and at most one partial page more per read
+    assert not prefetch_threads()
+    ranged = [r["RECORDNO"] for page in two.iter_bills_with_lines(["RECORDNO"], bills=(None, 1), parts=2)
+              for r in page.records]
+    assert ranged == [] or max(ranged) <= 1
+    with pytest.raises(ValueError, match="parts"):
+        two.iter_bills_with_lines(parts=3)

@@ -51,8 +51,62 @@ def test_sqlite_upsert_inserts_then_updates_in_chunks(sqlite_url):
 
 
 @pytest.mark.postgres
-def test_postgres_bulk_upsert_inserts_then_updates_across_statements(postgres_url, monkeypatch):
+@pytest.mark.parametrize("copy_from", [1, 1_000, 100_000])  # all by COPY; inserts by COPY; all by INSERT
+def test_postgres_bulk_upsert_inserts_then_updates_across_statements(postgres_url, monkeypatch, copy_from):
     import intacct.warehouse.warehouse as module
 
-    monkeypatch.setattr(module, "PG_MULTIROW_ROWS", 100)  # several INSERT statements, the last one partial
+    monkeypatch.setattr(module, "PG_COPY_MIN_ROWS", copy_from)
+    monkeypatch.setattr(module, "PG_COPY_ROWS", 100)  # several COPY statements, the last one partial
     check(upsert_twice(postgres_url, 1_203), 1_203)
+
+
+AWKWARD_TEXTS = ["tab\there", "new\nline\r\n", "back\\slash", "\\N", "", "naïve €", "'quoted' \"double\""]
+
+
+def insert_awkward(url: str) -> tuple[list[dict], list[dict]]:
+    warehouse = Warehouse.from_url(url)
+    warehouse.ensure_schema()
+    lines = [{"company_id": COMPANY, "bill_id": "B00001", "line_no": n, "account_no": "6000",
+              "amount": Decimal("-1.05"), "memo": text, "department_id": None, "location_id": "L1"}
+             for n, text in enumerate(AWKWARD_TEXTS)]
+    links = [{"object": "bills", "company_id": COMPANY, "bc_key": f"B{n}", "intacct_key": str(n),
+              "intacct_record_no": n, "snapshot": {"memo": text, "amount": Decimal("1.10")},
+              "synced_at": datetime(2026, 3, 1, 12, 30, tzinfo=UTC)}
+             for n, text in enumerate(AWKWARD_TEXTS)]
+    try:
+        with warehouse.engine.begin() as connection:
+            assert warehouse.insert(connection, "bc_bill_lines", lines) == len(lines)
+            assert warehouse.upsert(connection, "intacct_links", links) == len(links)
+            # The same table twice in one transaction, the second time leaving existing rows alone.
+            assert warehouse.upsert(connection, "intacct_links", [{**links[0], "intacct_record_no": 99}],
+                                    update_columns=[]) == 1
+        with warehouse.engine.connect() as connection:
+            got_lines = [dict(r) for r in connection.execute(select(warehouse.tables["bc_bill_lines"]).order_by(
+                warehouse.tables["bc_bill_lines"].c.line_no)).mappings()]
+            table = warehouse.tables["intacct_links"]
+            got_links = [dict(r) for r in connection.execute(select(table).order_by(table.c.intacct_record_no))
+                         .mappings()]
+        return got_lines, got_links
+    finally:
+        warehouse.dispose()
+
+
+def check_awkward(got_lines: list[dict], got_links: list[dict]) -> None:
+    assert [r["memo"] for r in got_lines] == AWKWARD_TEXTS
+    assert all(r["amount"] == Decimal("-1.05") and r["department_id"] is None for r in got_lines)
+    assert [r["snapshot"]["memo"] for r in got_links] == AWKWARD_TEXTS
+    assert [r["intacct_record_no"] for r in got_links] == list(range(len(AWKWARD_TEXTS)))
+
+
+@pytest.mark.unit
+def test_sqlite_bulk_insert_and_upsert_keep_every_text_and_type(sqlite_url):
+    check_awkward(*insert_awkward(sqlite_url))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("copy_from", [1, 100_000])
+def test_postgres_copy_and_insert_keep_every_text_and_type(postgres_url, monkeypatch, copy_from):
+    import intacct.warehouse.warehouse as module
+
+    monkeypatch.setattr(module, "PG_COPY_MIN_ROWS", copy_from)
+    check_awkward(*insert_awkward(postgres_url))

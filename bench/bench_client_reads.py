@@ -1,0 +1,113 @@
+"""Benchmark: reading every bill with its lines through the client at gateway latency, two ways.
+
+- ``in_chunks``: bills page by page, each page's lines by ``read_bill_lines`` (``in`` chunks of 1,000
+  bills), one request after the other;
+- ``side_by_side``: ``iter_bills_with_lines``, bills and lines as two keyset reads running at once;
+- ``halves``: ``iter_bills_with_lines(parts=2)``, the same for each half of the RECORDNO range, both at once.
+
+Reports each way's API calls against the minimum (1 sign-in + ceil(bills / 2000) + ceil(lines / 2000)) and
+its wall time against the bound calls x latency / max_concurrency (what the calls cost with the company's
+allowance used fully). No warehouse: this is the client's share of a full sync. The emulator runs as its own
+process over loopback HTTP, as a gateway would (in process, its work would share this process's CPU).
+
+    python bench/bench_client_reads.py [--bills 20000] [--vendors 2000] [--latency-ms 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import PAGE, ROOT, client_for, exit_code, report  # noqa: E402
+
+CALLS_RATIO_TARGET = 1.05
+WALL_RATIO_TARGET = 1.3
+
+
+def read_in_chunks(client) -> tuple[int, int]:
+    bills = lines = 0
+    for page in client.iter_pages("APBILL"):
+        numbers = [r["RECORDNO"] for r in page.records]
+        bills += len(numbers)
+        lines += sum(len(v) for v in client.read_bill_lines(numbers).values())
+    return bills, lines
+
+
+def read_side_by_side(client) -> tuple[int, int]:
+    bills = lines = 0
+    for page in client.iter_bills_with_lines():
+        bills += len(page.records)
+        lines += sum(len(v) for v in page.lines.values())
+    return bills, lines
+
+
+def read_in_halves(client) -> tuple[int, int]:
+    bills = lines = 0
+    for page in client.iter_bills_with_lines(parts=2):
+        bills += len(page.records)
+        lines += sum(len(v) for v in page.lines.values())
+    return bills, lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bills", type=int, default=20_000)
+    parser.add_argument("--vendors", type=int, default=2_000)
+    parser.add_argument("--latency-ms", type=float, default=200)
+    args = parser.parse_args()
+
+    server = subprocess.Popen([sys.executable, "-m", "intacct_emulator", "serve", "--port", "0", "--dataset",
+                               "generated", "--bills", str(args.bills), "--vendors", str(args.vendors), "--seed", "1",
+                               "--latency-ms", str(args.latency_ms)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in server.stdout:  # the emulator prints its endpoint once its data is generated
+            if "endpoint:" in line:
+                url = line.split("endpoint:", 1)[1].strip()
+                break
+        if url is None:
+            raise RuntimeError("the emulator did not start")
+        return exit_code(measure(url, args))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure(url: str, args: argparse.Namespace) -> list:
+    results = []
+    counted: tuple[int, int] | None = None
+    for way, read in (("in_chunks", read_in_chunks), ("side_by_side", read_side_by_side),
+                      ("halves", read_in_halves)):
+        client = client_for(endpoint=url)
+        started = time.perf_counter()
+        bills, lines = read(client)
+        wall = time.perf_counter() - started
+        client.close()
+        assert counted in (None, (bills, lines)), f"{way} read {(bills, lines)}, the other way {counted}"
+        counted = (bills, lines)
+        calls = client.usage.requests
+        minimum = 1 + max(1, math.ceil(bills / PAGE)) + max(1, math.ceil(lines / PAGE))
+        bound = calls * args.latency_ms / 1000 / client.settings.max_concurrency
+        scenario = f"client_reads_{way}_{int(args.latency_ms)}ms_{args.bills // 1000}k"
+        results.append(report(scenario, "api_calls_vs_minimum", calls, "calls", limit=minimum * CALLS_RATIO_TARGET,
+                              ratio=calls / minimum,
+                              target=f"<= {CALLS_RATIO_TARGET}x the minimum {minimum} ({bills:,} bills, "
+                                     f"{lines:,} lines; ratio is to the minimum)"))
+        if not bound:  # no latency: the client's (and the in-process emulator's) own time, for reference
+            results.append(report(scenario, "wall", wall, "s", limit=None, target="no latency: CPU time only"))
+            continue
+        results.append(report(scenario, "wall", wall, "s", limit=bound * WALL_RATIO_TARGET, ratio=wall / bound,
+                              target=f"<= {WALL_RATIO_TARGET}x the bound {bound:.1f} s = {calls} requests x "
+                                     f"{args.latency_ms:.0f} ms / concurrency {client.settings.max_concurrency} "
+                                     "(ratio is to the bound)"))
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
