@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from sqlalchemy import select, update
 
+from intacct.client.errors import MalformedValue
 from intacct.sync.plan import PlannedChange
 from intacct.sync.state import Watermark, chunks, utc_now
 
@@ -47,7 +48,16 @@ class DeleteDetection:
         """Live BC counterparts whose RECORDNO is not in ``present`` (a complete key list already read; else
         Intacct's keys are listed now) take the gone state."""
         if present is None:
-            present = set(self.ctx.client.list_record_numbers(self.spec.intacct_object))
+            try:
+                present = set(self.ctx.client.list_record_numbers(self.spec.intacct_object))
+            except MalformedValue as error:
+                # A key that cannot be read may be any linked record's: nothing is taken for deleted this run
+                # (the reconciliation stays due), and the record is rejected by name for a person to look at.
+                self.record_now([self.plan.add(PlannedChange(
+                    self.object_name, "to_bc", "reject", None, self.unreadable_key(error),
+                    reason=f"{error}; deletes of {self.spec.noun}s are not reconciled until Intacct answers every "
+                           "key readably"))])
+                return
         gone = {no: pair for no, pair in self.live_counterparts().items() if no not in present}
         self.deactivate(gone, self.gone_reason("reconcile"), reconciled=True)
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from intacct.client import filters
+from intacct.client.errors import DuplicateRecord
 from intacct.sync.base import Create, ObjectSync, Push
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
@@ -124,6 +125,20 @@ class VendorSync(ObjectSync):
 
     def intacct_key_of(self, record: dict) -> str:
         return record["intacct_vendor_id"]
+
+    def retry_refused_create(self, write, outcome) -> Create | None:
+        """A VENDORID Intacct says is taken although no vendor this entity can see holds it (a vendor private
+        to another entity): the vendor is created once more under the id qualified by the BC company."""
+        bc_key = write.change.bc_key
+        qualified = company_vendor_id(bc_key, self.ctx.company)
+        if not isinstance(outcome.error, DuplicateRecord) or write.change.intacct_key == qualified:
+            return None
+        fields = {**write.request.fields, "VENDORID": qualified}
+        change = self.plan.add(PlannedChange(
+            self.object_name, "to_intacct", "create", bc_key, qualified, values=fields,
+            reason=f"new BC vendor; VENDORID {write.change.intacct_key} is held by a vendor this entity cannot "
+                   f"see, so it is created as {qualified}"))
+        return Create(change, fields, qualified, request_key=f"vendor:{bc_key}:{qualified}")
 
     def holds_in_intacct(self, pushes: Sequence[Push]) -> set[str]:
         found = {r["intacct_vendor_id"]: comparable(r) for r in self.find_in_intacct(

@@ -37,6 +37,7 @@ class Create:
     change: PlannedChange
     fields: dict
     business_key: str
+    request_key: str | None = None     # the write's own key when it is a second attempt (another control id)
 
 
 @dataclass
@@ -91,6 +92,11 @@ class JournalledWrites:
     def intacct_key_of(self, record: dict) -> str:
         raise NotImplementedError
 
+    def retry_refused_create(self, write: IntacctWrite, outcome) -> Create | None:
+        """Hook: another attempt for a create Intacct refused (vendors: an id taken where this entity cannot
+        see it), or None to reject it. The refused attempt is then logged as skipped, the retry as itself."""
+        return None
+
     def holds_in_intacct(self, pushes: Sequence[Push]) -> set[str]:
         """BC keys of the pushes whose Intacct record, read back now, holds what was sent."""
         raise NotImplementedError
@@ -126,11 +132,13 @@ class JournalledWrites:
     def create_in_intacct(self, creates: Sequence[Create], rows: dict[str, dict]) -> None:
         """Create these BC records in Intacct and link each one that Intacct (verifiably) holds."""
         noun = self.spec.noun
-        writes = [IntacctWrite(c.change, WriteRequest(f"{noun}:{c.change.bc_key}", c.fields), {
-            "write_key": f"{noun}:{c.change.bc_key}", "operation": "create", "bc_key": c.change.bc_key,
-            "intacct_key": c.business_key}) for c in creates]
+        keys = [c.request_key or f"{noun}:{c.change.bc_key}" for c in creates]
+        writes = [IntacctWrite(c.change, WriteRequest(key, c.fields), {
+            "write_key": key, "operation": "create", "bc_key": c.change.bc_key,
+            "intacct_key": c.business_key}) for c, key in zip(creates, keys, strict=True)]
         if self.dry_run or not writes:
             return
+        retries: list[Create] = []
 
         def link(connection, write, record, note: str) -> None:
             write.change.intacct_key = self.intacct_key_of(record)
@@ -145,7 +153,12 @@ class JournalledWrites:
 
             def created(connection, write, outcome) -> None:
                 change = write.change
-                if outcome is None or not outcome.ok:
+                retry = self.retry_refused_create(write, outcome) if outcome is not None and not outcome.ok else None
+                if retry is not None:
+                    change.action, change.errorno = "skip", getattr(outcome.error, "errorno", None)
+                    change.reason = f"{error_reason(outcome.error)[0]}; {retry.change.reason}"
+                    retries.append(retry)
+                elif outcome is None or not outcome.ok:
                     change.action = "reject"
                     change.reason, change.errorno = error_reason(outcome.error if outcome else None)
                 elif outcome.already_applied or outcome.record_no is None:
@@ -178,6 +191,8 @@ class JournalledWrites:
                                crash_points=False)
 
         self.write_to_intacct("create", self.spec.intacct_object, writes, on_batch, on_unknown)
+        if retries:
+            self.create_in_intacct(retries, rows)
 
     # Updates --------------------------------------------------------------------------------------
 
