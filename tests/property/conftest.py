@@ -9,7 +9,9 @@ replay  no generation: only the examples stored in the example database (.hypoth
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -42,8 +44,14 @@ def postgres_share(examples: int) -> int:
 
 @pytest.fixture
 def sqlite_urls(tmp_path):
-    """A fresh SQLite warehouse file per history."""
-    return lambda: f"sqlite:///{tmp_path / f'wh-{uuid.uuid4().hex[:8]}.db'}"
+    """A fresh SQLite warehouse file per history, in memory-backed storage where the system has it: a
+    commit's fsync is then free, and the files stay files (a SIGKILLed child process opens the same one)."""
+    shm = Path("/dev/shm")
+    base = Path(tempfile.mkdtemp(prefix="intacct-props-", dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) \
+        else tmp_path
+    yield lambda: f"sqlite:///{base / f'wh-{uuid.uuid4().hex[:8]}.db'}"
+    if base != tmp_path:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
