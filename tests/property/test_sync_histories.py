@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.property]
 CLEAN = Alphabet.clean()
 
 
-def run_histories(alphabet: Alphabet, urls, *, checks=ALL_CHECKS, examples: int | None = None) -> None:
-    machine = type("History", (SyncHistory,), {"alphabet": alphabet, "invariants": tuple(checks),
-                                               "warehouse_url": staticmethod(urls)})
+def run_histories(alphabet: Alphabet, warehouses, *, checks=ALL_CHECKS, examples: int | None = None) -> None:
+    machine = type("History", (SyncHistory,), {"alphabet": alphabet, "checks": tuple(checks),
+                                               "warehouses": staticmethod(warehouses)})
     current = settings()
     run_state_machine_as_test(machine, settings=settings(current, max_examples=examples or current.max_examples))
 
@@ -53,8 +53,8 @@ def _params():
 
 
 @pytest.mark.parametrize("alphabet", list(_params()))
-def test_histories_on_sqlite(alphabet, sqlite_urls):
-    run_histories(alphabet, sqlite_urls, examples=share(settings().max_examples, len(CASES)))
+def test_histories_on_sqlite(alphabet, sqlite_warehouses):
+    run_histories(alphabet, sqlite_warehouses, examples=share(settings().max_examples, len(CASES)))
 
 
 PG_ALPHABET = Alphabet().everything()
@@ -62,5 +62,5 @@ PG_ALPHABET = Alphabet().everything()
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("alphabet", [pytest.param(PG_ALPHABET, id="everything")])
-def test_histories_on_postgresql(alphabet, postgres_urls):
-    run_histories(alphabet, postgres_urls, examples=postgres_share(settings().max_examples))
+def test_histories_on_postgresql(alphabet, postgres_warehouses):
+    run_histories(alphabet, postgres_warehouses, examples=postgres_share(settings().max_examples))

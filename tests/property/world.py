@@ -102,20 +102,17 @@ class RunResult:
 
 @dataclass
 class World:
-    warehouse_url: str
+    warehouse: Warehouse  # an empty warehouse with the schema applied; the caller owns (and disposes) it
     policy: str = "intacct_wins"
     reconcile_every: timedelta = timedelta(seconds=1)
     fault_seed: int = 0
     emulator: Emulator = field(init=False)
-    warehouse: Warehouse = field(init=False)
     offset: timedelta = field(default=timedelta(0), init=False)
     _server: object = field(default=None, init=False)
     _clients: dict = field(default_factory=dict, init=False)
 
     def __post_init__(self):
         self.emulator = Emulator.from_dataset("empty", seed=self.fault_seed)
-        self.warehouse = Warehouse.from_url(self.warehouse_url)
-        self.warehouse.ensure_schema()
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -149,7 +146,6 @@ class World:
             bound.close()
         if self._server is not None:
             self._server.stop()
-        self.warehouse.dispose()
 
     def now(self) -> datetime:
         """The time a person's edit carries (BC's updated_at); moves with the emulator's clock."""
@@ -200,7 +196,7 @@ class World:
         """The run in a child process that SIGKILLs itself at the ``nth`` time it reaches ``point``."""
         if self._server is None:
             self._server = self.emulator.serve_in_thread(host="127.0.0.1", port=0)
-        spec = {"url": self.warehouse_url, "endpoint": self._server.url, "company": company,
+        spec = {"url": self.warehouse.engine.url.render_as_string(hide_password=False), "endpoint": self._server.url, "company": company,
                 "entity": COMPANIES[company], "policy": self.policy,
                 "reconcile_seconds": self.reconcile_every.total_seconds(), "point": point, "nth": nth}
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1] / "plugins"), str(HERE.parents[1])])}
