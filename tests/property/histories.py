@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
-from model import INVARIANTS, Edit, Model, mark_delivered
+from model import INVARIANTS, Edit, Model, Pair, mark_delivered
 from world import COMPANIES, CURRENCY, INTACCT_COMPANY, World, nested, norm, utc_now
 
 from intacct.sync import CONFLICT_POLICIES, WRITE_POINTS
@@ -58,6 +58,12 @@ XML_META = "R&D <Ops> \"Q\" 'a' ]]> &amp;"
 MALFORMED = ("12,34", "1e400", "abc", "12.345", "NaN")
 
 
+def _normal(name: str, value):
+    """A value as ``Pair.value`` reads it (status without case, money as Decimal)."""
+    value = norm(value)
+    return value.casefold() if name == "status" and isinstance(value, str) else value
+
+
 class SyncHistory(RuleBasedStateMachine):
     """Subclassed per test with ``alphabet``, ``checks`` and ``warehouses`` (a callable).
 
@@ -89,9 +95,21 @@ class SyncHistory(RuleBasedStateMachine):
         try:
             if not self.model.violations:
                 self.finish()
-            assert not self.model.violations, "\n".join(self.model.violations)
+            assert not self.model.violations, "\n".join([*self.model.violations, *self.run_log()])
         finally:
             self.world.close()
+
+    def run_log(self, limit: int = 80) -> list[str]:
+        """The run log's record outcomes, oldest first, to read a failure by (reasons never hold secrets)."""
+        try:
+            outcomes = sorted((o for o in self.world.outcomes() if o["object"] != "accounts"),
+                              key=lambda o: o["outcome_id"])
+        except Exception as unreadable:  # the failure itself may have broken the warehouse
+            return [f"(run log unreadable: {unreadable})"]
+        lines = ["run log (company run object direction bc_key/intacct_key action: reason):"]
+        lines += [f"  {o['company_id']} {o['run_id'][:8]} {o['object']} {o['direction']} {o['bc_key']}/"
+                  f"{o['intacct_key']} {o['action']}: {(o['reason'] or '')[:120]}" for o in outcomes[-limit:]]
+        return lines
 
     # -- strategies of values -----------------------------------------------------------------------
 
@@ -134,15 +152,33 @@ class SyncHistory(RuleBasedStateMachine):
     def stamp(self) -> tuple:
         return utc_now(), self.world.now()
 
-    def record_bc(self, obj, company, key, values: dict) -> None:
-        at, model_at = self.stamp()
-        for name, value in values.items():
-            if value is not None or obj == "vendors":
-                self.model.edit(Edit("bc", obj, ("bc", company, key), name, norm(value), at, model_at))
+    def before_bc(self, obj, company, key) -> Pair:
+        """The BC record as it is before a person's edit (to tell a real change from a no-op)."""
+        table, column = ("bc_vendors", "vendor_id") if obj == "vendors" else ("bc_bills", "bill_id")
+        row = next((r for r in self.world.bc_rows(table, company) if r[column] == key), {})
+        lines = [] if obj == "vendors" else sorted(
+            (r for r in self.world.bc_rows("bc_bill_lines", company) if r["bill_id"] == key),
+            key=lambda r: r["line_no"])
+        return Pair(obj, company, key, row, None, lines)
 
-    def record_intacct(self, obj, record_no, values: dict) -> None:
+    def before_intacct(self, obj, record_no) -> Pair:
+        record = self.world.intacct_record("VENDOR" if obj == "vendors" else "APBILL", record_no)
+        lines = self.world.bill_lines(record_no) if obj == "bills" else []
+        return Pair(obj, "", "", {}, record, [], lines)
+
+    def record_bc(self, obj, company, key, values: dict, before: Pair | None = None) -> None:
+        """A person's edits of BC fields; a field set to the value it had is no edit (nothing to deliver)."""
         at, model_at = self.stamp()
         for name, value in values.items():
+            if before is not None and before.value("bc", name) == _normal(name, value):
+                continue
+            self.model.edit(Edit("bc", obj, ("bc", company, key), name, norm(value), at, model_at))
+
+    def record_intacct(self, obj, record_no, values: dict, before: Pair | None = None) -> None:
+        at, model_at = self.stamp()
+        for name, value in values.items():
+            if before is not None and before.value("intacct", name) == _normal(name, value):
+                continue
             self.model.edit(Edit("intacct", obj, ("intacct", int(record_no)), name, norm(value), at, model_at))
 
     # -- BC, as a person ----------------------------------------------------------------------------
@@ -192,9 +228,10 @@ class SyncHistory(RuleBasedStateMachine):
         if row is None:
             return
         values = self.vendor_edit(data, bc=True)
+        before = self.before_bc("vendors", company, row["vendor_id"])
         self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": row["vendor_id"]},
                              {**values, "updated_at": self.world.now()})
-        self.record_bc("vendors", company, row["vendor_id"], values)
+        self.record_bc("vendors", company, row["vendor_id"], values, before)
 
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)))
     def bc_create_bill(self, data, company):
@@ -234,6 +271,7 @@ class SyncHistory(RuleBasedStateMachine):
         field = data.draw(st.sampled_from(("description", "reference", "due_date", "line1.amount", "line1.memo")),
                           label="field")
         key = {"company_id": company, "bill_id": row["bill_id"]}
+        before = self.before_bc("bills", company, row["bill_id"])
         if field == "line1.amount":
             lines = sorted((r for r in self.world.bc_rows("bc_bill_lines", company) if r["bill_id"] == row["bill_id"]),
                            key=lambda r: r["line_no"])
@@ -243,18 +281,18 @@ class SyncHistory(RuleBasedStateMachine):
             total = amount + sum((line["amount"] for line in lines[1:]), Decimal("0.00"))
             self.world.bc_update("bc_bill_lines", {**key, "line_no": 1}, {"amount": amount})
             self.world.bc_update("bc_bills", key, {"total_amount": total, "updated_at": self.world.now()})
-            self.record_bc("bills", company, row["bill_id"], {"line1.amount": amount, "total_amount": total})
+            self.record_bc("bills", company, row["bill_id"], {"line1.amount": amount, "total_amount": total}, before)
             return
         if field == "line1.memo":
             memo = self.text(data, f"memo {next(self.counter)}", bc=True)
             self.world.bc_update("bc_bill_lines", {**key, "line_no": 1}, {"memo": memo})
             self.world.bc_update("bc_bills", key, {"updated_at": self.world.now()})
-            self.record_bc("bills", company, row["bill_id"], {"line1.memo": memo})
+            self.record_bc("bills", company, row["bill_id"], {"line1.memo": memo}, before)
             return
         value = date(2027, 1, data.draw(st.integers(1, 28), label="day")) if field == "due_date" else self.text(
             data, f"{field} {next(self.counter)}", bc=True)
         self.world.bc_update("bc_bills", key, {field: value, "updated_at": self.world.now()})
-        self.record_bc("bills", company, row["bill_id"], {field: value})
+        self.record_bc("bills", company, row["bill_id"], {field: value}, before)
 
     @precondition(lambda self: self.alphabet.malformed_money and self.world is not None and self.world.sqlite)
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)), raw=st.sampled_from(MALFORMED))
@@ -314,13 +352,14 @@ class SyncHistory(RuleBasedStateMachine):
                     update[head].update(sub)
                 else:
                     update[head] = sub
+        before = self.before_intacct("vendors", record["RECORDNO"])
         try:
             self.world.emulator.admin.ui_update(INTACCT_COMPANY, "VENDOR", record["RECORDNO"], update)
         except Exception as refused:  # the UI refused it (e.g. a duplicate); nothing changed
             if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
                 raise
             return False
-        self.record_intacct("vendors", record["RECORDNO"], values)
+        self.record_intacct("vendors", record["RECORDNO"], values, before)
         return True
 
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)))
@@ -339,9 +378,10 @@ class SyncHistory(RuleBasedStateMachine):
             theirs = {field: self.vendor_edit(data, bc=False).get(field, f"{field} {next(self.counter)}")}
         if field == "status":
             theirs = {field: "inactive" if ours[field] == "active" else "active"}
+        before = self.before_bc("vendors", company, row["vendor_id"])
         self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": row["vendor_id"]},
                              {**ours, "updated_at": self.world.now()})
-        self.record_bc("vendors", company, row["vendor_id"], ours)
+        self.record_bc("vendors", company, row["vendor_id"], ours, before)
         if data.draw(st.booleans(), label="time passes between") and self.alphabet.same_second:
             self.world.tick(3)
         self.intacct_vendor_update(data, records[0], theirs)
@@ -397,13 +437,14 @@ class SyncHistory(RuleBasedStateMachine):
                 value += " " + XML_META
             update = {"DESCRIPTION" if field == "description" else "DOCNUMBER": value}
             values = {field: value}
+        before = self.before_intacct("bills", bill["RECORDNO"])
         try:
             self.world.emulator.admin.ui_update(INTACCT_COMPANY, "APBILL", bill["RECORDNO"], update)
         except Exception as refused:
             if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
                 raise
             return
-        self.record_intacct("bills", bill["RECORDNO"], values)
+        self.record_intacct("bills", bill["RECORDNO"], values, before)
 
     @precondition(lambda self: self.alphabet.payments)
     @rule(data=st.data(), full=st.booleans())

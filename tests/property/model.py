@@ -26,7 +26,17 @@ class Edit:
     value: object
     at: datetime         # real time (compared with the run log's recorded_at)
     model_at: datetime   # the time the edit carries (BC's updated_at, Intacct's WHENMODIFIED)
-    delivered_at: datetime | None = None
+    # where the edit's value has arrived, and when: ("intacct",) or ("bc", company) -> real time
+    delivered: dict = field(default_factory=dict)
+
+    @property
+    def location(self) -> tuple:
+        return ("intacct",) if self.side == "intacct" else ("bc", self.ident[1])
+
+    def arrived(self, location: tuple, before: datetime) -> bool:
+        """The value was held at ``location`` before ``before`` (its own side from the moment it was made)."""
+        at = self.at if location == self.location else self.delivered.get(location)
+        return at is not None and at <= before
 
 
 @dataclass
@@ -127,16 +137,31 @@ def pairs_for(pairs: list[Pair], edit: Edit) -> list[Pair]:
     return [p for p in pairs if p.obj == edit.obj and p.record_no == edit.ident[1]]
 
 
+def record_of(pairs: list[Pair], edit: Edit) -> int | None:
+    """The Intacct record an edit belongs to (a BC edit: through its row's link)."""
+    if edit.ident[0] == "intacct":
+        return edit.ident[1]
+    mine = [p.record_no for p in pairs_for(pairs, edit) if p.intacct is not None]
+    return mine[0] if mine else None
+
+
+def pairs_of_record(pairs: list[Pair], obj: str, record_no) -> list[Pair]:
+    return [p for p in pairs if p.obj == obj and p.intacct is not None and p.record_no == record_no]
+
+
 def mark_delivered(world: World, model: Model) -> None:
-    """After a run: an edit now held by both sides of every pair it belongs to has reached its goal."""
+    """After a run: note where each edit's value now is on both sides of a pair of its Intacct record (in
+    Intacct, and in that pair's BC company)."""
     pairs = read_pairs(world)
     now = datetime.now(tz=pairs[0].bc["updated_at"].tzinfo) if pairs else None
     for edit in model.last.values():
-        if edit.delivered_at is not None:
+        record_no = record_of(pairs, edit)
+        if record_no is None:
             continue
-        mine = [p for p in pairs_for(pairs, edit) if p.intacct is not None]
-        if mine and all(p.value("bc", edit.field) == edit.value == p.value("intacct", edit.field) for p in mine):
-            edit.delivered_at = now
+        for pair in pairs_of_record(pairs, edit.obj, record_no):
+            if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
+                edit.delivered.setdefault(("intacct",), now)
+                edit.delivered.setdefault(("bc", pair.company), now)
 
 
 def _logged_after(outcomes: list[dict], pair: Pair, after: datetime) -> bool:
@@ -184,7 +209,8 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
     linked_any = {(p.obj, p.record_no) for p in pairs if p.intacct is not None}
     for obj, records in (("vendors", vendors), ("bills", bills)):
         for record in records:
-            if record.get("CREATEDBY") != "Admin" and (obj, int(record["RECORDNO"])) not in linked_any:
+            made = model.ia_vendors if obj == "vendors" else model.ia_bills
+            if int(record["RECORDNO"]) not in made and (obj, int(record["RECORDNO"])) not in linked_any:
                 problems.append(f"{obj}: Intacct record {record['RECORDNO']} created by the sync "
                                 f"({record.get('VENDORID')}/{record.get('RECORDID')}) has no BC counterpart")
 
@@ -198,7 +224,7 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
         for value, count in counts.items():
             if value is None:
                 continue
-            allowed = sum(1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value) + sum(
+            allowed = sum(1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value) + sum(
                 person_bc("bc_vendors", c, column, value, "vendor_id") for c in COMPANIES)
             if count > allowed:
                 problems.append(f"vendors: Intacct holds {count} vendors with the same {column}, people made {allowed}")
@@ -208,21 +234,21 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
                 if value is None:
                     continue
                 allowed = person_bc("bc_vendors", company, column, value, "vendor_id") + sum(
-                    1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value
+                    1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value
                     and r.get("MEGAENTITYID") in ("", None, entity))
                 if count > allowed:
                     problems.append(f"vendors: {company} holds {count} vendors with the same {column}, "
                                     f"people made {allowed}")
     counts = Counter(norm(r["RECORDID"]) for r in bills)
     for value, count in counts.items():
-        allowed = sum(1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value) + sum(
+        allowed = sum(1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value) + sum(
             person_bc("bc_bills", c, "bill_number", value, "bill_id") for c in COMPANIES)
         if value is not None and count > allowed:
             problems.append(f"bills: Intacct holds {count} bills numbered {value!r}, people made {allowed}")
     for company, entity in COMPANIES.items():
         for value, count in Counter(norm(r["bill_number"]) for r in world.bc_rows("bc_bills", company)).items():
             allowed = person_bc("bc_bills", company, "bill_number", value, "bill_id") + sum(
-                1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value
+                1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value
                 and r.get("MEGAENTITYID") == entity)
             if value is not None and count > allowed:
                 problems.append(f"bills: {company} holds {count} bills numbered {value!r}, people made {allowed}")
@@ -327,25 +353,30 @@ def money_to_the_cent(world: World, model: Model) -> list[str]:
 
 
 def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
-    """Each side's last edit of a field is on both sides, or was superseded by a later edit of the other side
-    after it had arrived, or is in the run log as a conflict or rejection recorded after it."""
+    """Each side's last edit of a field is on both sides, or was superseded by a later edit of the same record
+    made elsewhere (the other side, or another BC company linked to it) after it had arrived there, or the
+    run log holds a conflict or rejection of that record recorded after it."""
     problems = []
     pairs = read_pairs(world)
     outcomes = world.outcomes()
-    other = {"bc": "intacct", "intacct": "bc"}
     for edit in model.last.values():
         if edit.ident[0] == "intacct" and (edit.obj, edit.ident[1]) in model.deleted:
             continue
+        record_no = record_of(pairs, edit)
+        related = pairs_of_record(pairs, edit.obj, record_no) if record_no is not None else []
         for pair in pairs_for(pairs, edit):
             if pair.intacct is None:  # deleted in Intacct: checked by deletes_reach_bc
                 continue
             if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
                 continue
-            later = [e for e in model.last.values() if e.side == other[edit.side] and e.field == edit.field
-                     and e.obj == edit.obj and e.model_at >= edit.model_at and pair in pairs_for([pair], e)]
-            if edit.delivered_at is not None and later:
+            superseded = any(
+                later is not edit and later.obj == edit.obj and later.field == edit.field
+                and later.location != edit.location and later.model_at >= edit.model_at
+                and record_of(pairs, later) == record_no and edit.arrived(later.location, later.at)
+                for later in model.last.values())
+            if superseded:
                 continue
-            if _logged_after(outcomes, pair, edit.at):
+            if any(_logged_after(outcomes, other, edit.at) for other in related or [pair]):
                 continue
             problems.append(f"{edit.obj}: the {edit.side} edit of {edit.field} to {_show(edit.value)} on "
                             f"{pair.company}/{pair.bc_key} ↔ {pair.record_no} is lost: BC has "
@@ -367,8 +398,7 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
             theirs = model.last.get(("intacct", edit.obj, ("intacct", pair.record_no), edit.field))
             if theirs is None or theirs.value == edit.value:
                 continue
-            concurrent = not (edit.delivered_at and edit.delivered_at <= theirs.at) and not (
-                theirs.delivered_at and theirs.delivered_at <= edit.at)
+            concurrent = not edit.arrived(("intacct",), theirs.at) and not theirs.arrived(edit.location, edit.at)
             final = pair.value("bc", edit.field)
             if not concurrent or final != pair.value("intacct", edit.field):
                 continue

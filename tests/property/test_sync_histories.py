@@ -6,6 +6,8 @@ with the finding they reproduce (RELIABILITY.md); remove the mark when the fix l
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import postgres_share, share
 from histories import ALL_CHECKS, Alphabet, SyncHistory
@@ -42,14 +44,22 @@ CASES = {
     "everything": Alphabet().everything(),
 }
 
-# Known engine bugs (see RELIABILITY.md): remove a mark once its fix is merged.
-KNOWN: dict[str, str] = {}
+# Classes of an open engine finding (RELIABILITY.md): left out of every alphabet, and their own case skipped,
+# while the finding's minimal replay is an xfail(strict=True) test; remove the entry once the fix is merged.
+OPEN: dict[str, str] = {
+    "company_id_collisions": "finding 4: the same vendor id in two BC companies of two entities is refused "
+                             "forever (tests/intacct/sync/test_open_vendor_findings.py)",
+}
+
+
+def _without_open(alphabet: Alphabet) -> Alphabet:
+    return replace(alphabet, **{name: False for name in OPEN})
 
 
 def _params():
     for name, alphabet in CASES.items():
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN[name])] if name in KNOWN else []
-        yield pytest.param(alphabet, id=name, marks=marks)
+        marks = [pytest.mark.skip(reason=OPEN[name])] if name in OPEN else []
+        yield pytest.param(_without_open(alphabet), id=name, marks=marks)
 
 
 @pytest.mark.parametrize("alphabet", list(_params()))
@@ -57,7 +67,7 @@ def test_histories_on_sqlite(alphabet, sqlite_warehouses):
     run_histories(alphabet, sqlite_warehouses, examples=share(settings().max_examples, len(CASES)))
 
 
-PG_ALPHABET = Alphabet().everything()
+PG_ALPHABET = _without_open(Alphabet().everything())
 
 
 @pytest.mark.postgres
