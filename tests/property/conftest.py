@@ -8,6 +8,7 @@ replay  no generation: only the examples stored in the example database (.hypoth
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -33,13 +34,19 @@ PROFILE = os.environ.get("INTACCT_PROPS_PROFILE", "fast")
 settings.load_profile(PROFILE)
 
 
+# make stress runs the PostgreSQL histories as this many tests, so that parallel workers share them out.
+POSTGRES_SHARDS = 4 if PROFILE == "stress" else 1
+
+
 def share(examples: int, tests: int) -> int:
-    """Histories per test: the profile's total spread over the tests in stress, as set otherwise."""
-    return max(1, examples // tests) if PROFILE == "stress" else examples
+    """Histories per test: the profile's total spread over the tests in stress (rounded up, so the total is
+    at least the profile's), as set otherwise."""
+    return max(1, math.ceil(examples / tests)) if PROFILE == "stress" else examples
 
 
 def postgres_share(examples: int) -> int:
-    return max(1, examples // 5) if PROFILE == "stress" else examples
+    """Histories per PostgreSQL shard: a fifth of the total, spread over the shards, in stress."""
+    return share(math.ceil(examples / 5), POSTGRES_SHARDS)
 
 
 class Warehouses:

@@ -40,6 +40,9 @@ class Alphabet:
     xml_meta: bool = False            # & < > " ]]> in text on both sides
     long_text: bool = False           # 300-character BC text
     malformed_money: bool = False     # '12,34', '1e400', 'abc' in a BC amount (SQLite keeps such text)
+    reverts: bool = False             # a vendor field set back to a value it held before (b → a → b)
+    malformed_intacct: bool = False   # Intacct answers 1e400, 12,34, NaN, a blank NAME (emulator raw values)
+    malformed_intacct_keys: bool = False  # ... and a RECORDNO of 1e400, 12,5 or none at all
 
     @classmethod
     def clean(cls, **changes) -> Alphabet:
@@ -56,6 +59,12 @@ TAX_POOL = ("11-1111111", "99-9999999")
 BAD_CHARS = ("\x00", "\x01", "\x0b", "\ufffe")
 XML_META = "R&D <Ops> \"Q\" 'a' ]]> &amp;"
 MALFORMED = ("12,34", "1e400", "abc", "12.345", "NaN")
+# What a broken Intacct answer may hold, per object: (field, text or None for a missing element).
+MALFORMED_INTACCT = {
+    "VENDOR": (("NAME", "   "),),
+    "APBILL": (("TRX_TOTALENTERED", "1e400"), ("TRX_TOTALENTERED", "12,34"), ("TRX_TOTALDUE", "NaN")),
+}
+MALFORMED_KEYS = (("RECORDNO", None), ("RECORDNO", "12,5"), ("RECORDNO", "1e400"))
 
 
 def _normal(name: str, value):
@@ -79,14 +88,17 @@ class SyncHistory(RuleBasedStateMachine):
         self.world: World | None = None
         self.model = Model()
         self.counter = itertools.count(1)
+        self.seen: dict[tuple, list] = {}  # (obj, side, company, key, field) -> values people set, in order
 
     # -- setup ------------------------------------------------------------------------------------
 
     @initialize(policy=st.sampled_from(CONFLICT_POLICIES), fault_seed=st.integers(0, 2**16),
                 reconcile_daily=st.booleans())
     def setup(self, policy, fault_seed, reconcile_daily):
+        # Deletes are reconciled every run, or once a day (then none within a history: the engine reads the
+        # key list when reconcile_every has passed on the real clock, so a second would make it flaky).
         self.world = World(type(self).warehouses(), policy=policy, fault_seed=fault_seed,
-                           reconcile_every=timedelta(days=1) if reconcile_daily else timedelta(seconds=1))
+                           reconcile_every=timedelta(days=1) if reconcile_daily else timedelta(microseconds=1))
         self.reconcile_daily = reconcile_daily
 
     def teardown(self):
@@ -173,6 +185,7 @@ class SyncHistory(RuleBasedStateMachine):
             if before is not None and before.value("bc", name) == _normal(name, value):
                 continue
             self.model.edit(Edit("bc", obj, ("bc", company, key), name, norm(value), at, model_at))
+            self.seen.setdefault((obj, "bc", company, key, name), []).append(value)
 
     def record_intacct(self, obj, record_no, values: dict, before: Pair | None = None) -> None:
         at, model_at = self.stamp()
@@ -180,6 +193,7 @@ class SyncHistory(RuleBasedStateMachine):
             if before is not None and before.value("intacct", name) == _normal(name, value):
                 continue
             self.model.edit(Edit("intacct", obj, ("intacct", int(record_no)), name, norm(value), at, model_at))
+            self.seen.setdefault((obj, "intacct", "", str(record_no), name), []).append(value)
 
     # -- BC, as a person ----------------------------------------------------------------------------
 
@@ -315,6 +329,31 @@ class SyncHistory(RuleBasedStateMachine):
         self.world.bc_update("bc_bills", {"company_id": company, "bill_id": row["bill_id"]},
                              {"status": "paid", "updated_at": self.world.now()})
         self.record_bc("bills", company, row["bill_id"], {"status": "paid"})
+
+    @precondition(lambda self: self.alphabet.reverts)
+    @rule(data=st.data(), side=st.sampled_from(("bc", "intacct")))
+    def revert_vendor_edit(self, data, side):
+        """A vendor field set back to a value that side held before, e.g. BC re-applies its change after
+        Intacct reverted it (b → a → b): the write must reach the other side again, not count as done."""
+        choices = []
+        for (obj, where, company, key, name), values in sorted(self.seen.items(), key=repr):
+            if obj != "vendors" or where != side:
+                continue
+            before = self.before_bc(obj, company, key) if side == "bc" else self.before_intacct(obj, int(key))
+            if (side == "bc" and not before.bc) or (side == "intacct" and before.intacct is None):
+                continue
+            now = before.value(side, name)
+            older = [v for v in dict.fromkeys(map(norm, values)) if _normal(name, v) != now]
+            choices += [(company, key, name, value, before) for value in older]
+        if not choices:
+            return
+        company, key, name, value, before = data.draw(st.sampled_from(choices), label="revert")
+        if side == "bc":
+            self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": key},
+                                 {name: value, "updated_at": self.world.now()})
+            self.record_bc("vendors", company, key, {name: value}, before)
+        else:
+            self.intacct_vendor_update(data, before.intacct, {name: value})
 
     # -- Intacct, as a person in the UI ---------------------------------------------------------------
 
@@ -454,6 +493,28 @@ class SyncHistory(RuleBasedStateMachine):
             return
         self.world.emulator.admin.ui_update(INTACCT_COMPANY, "APBILL", bill["RECORDNO"],
                                             {"STATE": "Paid" if full else "Partially Paid"})
+
+    @precondition(lambda self: self.alphabet.malformed_intacct)
+    @rule(data=st.data(), obj=st.sampled_from(sorted(MALFORMED_INTACCT)))
+    def intacct_malformed_value(self, data, obj):
+        """Intacct starts answering a malformed value for one record (and the record changes, so the next
+        run reads it): that record is rejected naming the field; nothing else is affected."""
+        kind = "vendors" if obj == "VENDOR" else "bills"
+        records = [r for r in self.ia_records(obj) if (kind, int(r["RECORDNO"])) not in self.model.garbled]
+        if not records:
+            return
+        record = data.draw(st.sampled_from(records), label="Intacct record")
+        values = MALFORMED_INTACCT[obj] + (MALFORMED_KEYS if self.alphabet.malformed_intacct_keys else ())
+        field, text = data.draw(st.sampled_from(values), label="malformed")
+        touch = {"NAME": record["NAME"]} if obj == "VENDOR" else {"DESCRIPTION": record["DESCRIPTION"] or "x"}
+        try:
+            self.world.emulator.admin.ui_update(INTACCT_COMPANY, obj, record["RECORDNO"], touch)
+        except Exception as refused:  # a paid bill cannot change: leave it
+            if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
+                raise
+            return
+        self.world.emulator.admin.set_raw_values(INTACCT_COMPANY, obj, record["RECORDNO"], {field: text})
+        self.model.garbled[(kind, int(record["RECORDNO"]))] = (field, utc_now())
 
     @precondition(lambda self: self.alphabet.deletes)
     @rule(data=st.data(), obj=st.sampled_from(("VENDOR", "APBILL")))

@@ -1,4 +1,4 @@
-"""Vendor findings of the property suite (RELIABILITY.md) whose engine fix is not merged yet.
+"""Findings of the property suite (RELIABILITY.md) whose engine fix is not merged yet.
 
 Each test is the finding's minimal replay, marked ``xfail(strict=True)``: it fails today, and the mark must be
 removed (the test then guards the fix) when the fix lands.
@@ -6,10 +6,13 @@ removed (the test then guards the fix) when the fix lands.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sync_testkit import insert, new_bc_vendor, now, one, outcomes
+from sync_testkit import COMPANY, ENTITY, insert, new_bc_vendor, now, one, outcomes, rows
 
 from intacct.client import ClientSettings, Credentials, IntacctClient
+from intacct.client.errors import MalformedValue
 from intacct.sync import EntityConfig, RunOptions, SyncEngine
 
 pytestmark = pytest.mark.integration
@@ -64,3 +67,25 @@ def test_the_same_vendor_id_in_two_entities_gets_two_vendorids(warehouse, make_e
         assert beta["intacct_vendor_id"] not in (None, "V7001"), outcomes(warehouse, summary.run_id,
                                                                           bc_key="V7001")
         assert one(warehouse, "bc_vendors", company_id="bc-us", vendor_id="V7001")["intacct_vendor_id"] == "V7001"
+
+
+@pytest.mark.xfail(strict=True, raises=MalformedValue, reason="finding 5 (RELIABILITY.md): one record whose RECORDNO "
+                   "Intacct answers malformed (1e400, 12,5) or leaves out makes every run that reconciles deletes "
+                   "raise MalformedValue from list_record_numbers (sync/vendors.py, sync/bills.py "
+                   "reconcile_deletes, being rewritten)")
+@pytest.mark.parametrize("object_name", ["VENDOR", "APBILL"])
+@pytest.mark.parametrize("text", ["1e400", None])
+def test_a_malformed_recordno_is_a_rejection_not_a_failed_run(warehouse, make_engine, emulator, object_name, text):
+    engine = make_engine(warehouse, reconcile_every=timedelta(microseconds=1))
+    engine.run("scheduled")
+    visible = {"VENDOR": {}, "APBILL": {"MEGAENTITYID": ENTITY}}[object_name]
+    record = sorted(emulator.admin.find_records("DEMO", object_name, **visible), key=lambda r: int(r["RECORDNO"]))[0]
+    emulator.admin.set_raw_values("DEMO", object_name, record["RECORDNO"], {"RECORDNO": text})
+    summary = engine.run("scheduled")  # raises today
+    assert summary.status == "partial", summary.message
+    rejected = [o for o in outcomes(warehouse, summary.run_id, action="rejected") if "RECORDNO" in (o["reason"] or "")]
+    assert rejected, "the record is rejected naming RECORDNO"
+    assert not [o for o in outcomes(warehouse, summary.run_id) if o["action"] == "deactivated"]  # never "deleted"
+    table, column = ("bc_vendors", "intacct_vendor_id") if object_name == "VENDOR" else ("bc_bills", "intacct_record_no")
+    key = record["VENDORID"] if object_name == "VENDOR" else int(record["RECORDNO"])
+    assert [r["status"] for r in rows(warehouse, table, company_id=COMPANY, **{column: key})] != ["inactive"]
