@@ -62,7 +62,10 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .e2e-cache
 
 # Property-based histories (tests/property) at full size: INTACCT_PROPS_HISTORIES over the SQLite tests
-# (default 1,000 in all) and a fifth of that on PostgreSQL. Failing examples are kept in .hypothesis/ and
-# replayed by `INTACCT_PROPS_PROFILE=replay .venv/bin/pytest tests/property`.
+# (default 1,000 in all) and a fifth of that on PostgreSQL, one worker process per core (STRESS_WORKERS).
+# Failing examples are kept in .hypothesis/ and replayed by
+# `INTACCT_PROPS_PROFILE=replay .venv/bin/pytest tests/property`.
+STRESS_WORKERS ?= auto
 stress: $(STAMP)
-	INTACCT_PROPS_PROFILE=stress $(BIN)/pytest -p no:cacheprovider -m property tests/property
+	INTACCT_PROPS_PROFILE=stress $(BIN)/pytest -p no:cacheprovider -n $(STRESS_WORKERS) -o timeout=1800 \
+		-m property tests/property

@@ -10,6 +10,8 @@ Routes (JSON bodies and answers) under ``/_emulator/``::
     GET    /_emulator/records/{company}/{object}/{recordno}                  get_record
     PATCH  /_emulator/records/{company}/{object}/{recordno}  {"fields": {...}} (or the fields)
     DELETE /_emulator/records/{company}/{object}/{recordno}
+    PUT    /_emulator/records/{company}/{object}/{recordno}/raw  {"fields": {"TRX_TOTALENTERED": "12,34",
+                                                     "RECORDNO": null}}  set_raw_values ({} clears)
     POST   /_emulator/clock                              {"advance_seconds": n}
     POST   /_emulator/sessions/expire                    every open session ends
 """
@@ -108,6 +110,15 @@ class Admin:
         with self._gateway.lock:
             self._company(company).store.ui_delete(object.upper(), int(recordno))
 
+    def set_raw_values(self, company: str, object: str, recordno: int | str,
+                       fields: Mapping[str, str | None]) -> None:
+        """Malformed data as Intacct may answer it: every later gateway read of the record (readByQuery,
+        readMore, query, read) answers these texts for these fields, ``None`` leaving the element out (a row
+        without RECORDNO). The stored record, and what ``get_record``/``find_records`` show, do not change. An
+        empty mapping answers the stored values again; ``reset`` clears every such value."""
+        with self._gateway.lock:
+            self._company(company).store.set_raw_values(object.upper(), int(recordno), dict(fields))
+
     def get_record(self, company: str, object: str, recordno: int | str) -> dict | None:
         with self._gateway.lock:
             found = self._company(company).store.get(object.upper(), int(recordno))
@@ -174,6 +185,12 @@ class Admin:
             return {"now": self.advance_clock(float(payload["advance_seconds"]))}
         if parts == ["sessions", "expire"] and method == "POST":
             self.expire_sessions()
+            return {"ok": True}
+        if head == "records" and len(parts) == 5 and parts[4] == "raw" and method == "PUT":
+            fields = payload.get("fields", payload)
+            if not isinstance(fields, dict):
+                raise AdminError(400, '"fields" must be a JSON object of Intacct field names and texts (or null).')
+            self.set_raw_values(parts[1], parts[2], parts[3], fields)
             return {"ok": True}
         if head == "records" and len(parts) in (3, 4):
             return self._records(method, parts[1:], query, payload)

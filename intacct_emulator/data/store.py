@@ -33,6 +33,9 @@ class Store:
         self.journal = Journal()
         self.tables: dict[str, Table] = {name: Table(spec, self.journal) for name, spec in OBJECTS.items()}
         self.writer = Writer(self)
+        # (object, RECORDNO) -> {field: text, or None to leave the element out}: what every gateway read
+        # answers instead of the stored value (malformed data a real company or a broken proxy may send).
+        self.raw_values: dict[tuple[str, int], dict[str, str | None]] = {}
 
     # ---- catalogue ---------------------------------------------------------------------------------------------
     def table(self, object_name: str) -> Table:
@@ -102,10 +105,38 @@ class Store:
             candidates = candidates[evaluator.mask(where, candidates)]
         return candidates
 
-    def format_rows(self, table: Table, rows: np.ndarray, fields: list[str]) -> list[dict[str, str]]:
+    def format_rows(self, table: Table, rows: np.ndarray, fields: list[str], *,
+                    raw: bool = True) -> list[dict[str, str]]:
+        """Rows as the gateway answers them; ``raw=False`` (the admin reads): the stored values only."""
         columns = [self._vendor_total_due(table, rows) if table.spec.name == "VENDOR" and name == "TOTALDUE"
                    else table.columns[name].format(rows, self.local) for name in fields]
-        return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+        formatted = [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+        if raw and self.raw_values:
+            recordnos = table.recordnos()[rows].tolist() if len(rows) else []
+            for row, recordno in zip(formatted, recordnos, strict=True):
+                for name, text in self.raw_values.get((table.spec.name, int(recordno)), {}).items():
+                    if name not in row:
+                        continue  # not asked for
+                    if text is None:
+                        del row[name]
+                    else:
+                        row[name] = text
+        return formatted
+
+    def set_raw_values(self, object_name: str, recordno: int, values: dict[str, str | None]) -> None:
+        """Every later gateway read of the record answers these texts for these fields (None: the element is
+        left out); an empty mapping answers the stored values again. Nothing stored changes."""
+        table = self.table(object_name)
+        for name in values:
+            if table.spec.field(name) is None:
+                raise unknown_field(table.spec.name, name)
+        if table.row_of(int(recordno)) is None:
+            raise ValueError(f"No {table.spec.name} record {recordno}.")
+        key = (table.spec.name, int(recordno))
+        if values:
+            self.raw_values[key] = {name.upper(): None if text is None else str(text) for name, text in values.items()}
+        else:
+            self.raw_values.pop(key, None)
 
     def _vendor_total_due(self, table: Table, rows: np.ndarray) -> list[str]:
         """VENDOR.TOTALDUE: the sum of TOTALDUE over the vendor's live bills."""
@@ -121,13 +152,14 @@ class Store:
 
     def query(self, object_name: str, *, fields: list[str] | None = None, where=None,
               order_by: list[tuple[str, bool]] | None = None, scope: Scope = ADMIN_SCOPE, offset: int = 0,
-              limit: int = 100, case_insensitive: bool = False, function: str | None = None) -> QueryResult:
+              limit: int = 100, case_insensitive: bool = False, function: str | None = None,
+              raw: bool = True) -> QueryResult:
         """``function`` is the gateway function whose enumeration forms the filter uses (None: either)."""
         table = self.table(object_name)
         names = self.resolve_fields(table.spec, fields)
         rows = self._matching_rows(table, where, scope, order_by, case_insensitive, function)
         page = rows[max(offset, 0): max(offset, 0) + max(limit, 0)]
-        return QueryResult(total=len(rows), rows=self.format_rows(table, page, names))
+        return QueryResult(total=len(rows), rows=self.format_rows(table, page, names, raw=raw))
 
     def matching_keys(self, object_name: str, where, scope: Scope, function: str | None = None) -> list[int]:
         table = self.table(object_name)
@@ -201,12 +233,12 @@ class Store:
         row = table.row_of(int(recordno))
         if row is None:
             return None
-        return self.format_rows(table, np.array([row]), table.spec.field_names)[0]
+        return self.format_rows(table, np.array([row]), table.spec.field_names, raw=False)[0]
 
     def find(self, object_name: str, **equals) -> list[dict[str, str]]:
         conditions = tuple(Compare(name.upper(), "=", Literal(str(value))) for name, value in equals.items())
         where = None if not conditions else conditions[0] if len(conditions) == 1 else And(conditions)
-        return self.query(object_name, where=where, scope=ADMIN_SCOPE, limit=10**9).rows
+        return self.query(object_name, where=where, scope=ADMIN_SCOPE, limit=10**9, raw=False).rows
 
     def counts(self) -> dict[str, int]:
         return {name: table.count() for name, table in self.tables.items()}

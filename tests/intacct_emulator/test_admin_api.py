@@ -117,3 +117,21 @@ def test_json_admin_errors_say_what_to_do(admin_http):
     assert admin_http.get("/nothing-here").status_code == 404
     invalid = admin_http.post(f"/records/{COMPANY}/VENDOR", json={"fields": {"NAME": "no contact"}})
     assert invalid.status_code == 422 and invalid.json()["errors"][0]["errorno"]
+
+
+def test_raw_values_are_what_every_gateway_read_answers(gw, emu, admin_http):
+    recordno = int(emu.admin.ui_create(COMPANY, "VENDOR", new_vendor("V-RAW-1"))["RECORDNO"])
+    emu.admin.set_raw_values(COMPANY, "VENDOR", recordno, {"NAME": "12,34 & <b>", "RECORDNO": None})
+    read = gw.call(f"<read><object>VENDOR</object><keys>{recordno}</keys><fields>RECORDNO,NAME</fields></read>")
+    assert b"<NAME>12,34 &amp; &lt;b&gt;</NAME>" in read.body and b"<RECORDNO>" not in read.body
+    listed = gw.call("<readByQuery><object>VENDOR</object><query>VENDORID = 'V-RAW-1'</query>"
+                     "<fields>RECORDNO,NAME</fields></readByQuery>")
+    assert b"<NAME>12,34 &amp; &lt;b&gt;</NAME>" in listed.body and b"<RECORDNO>" not in listed.body
+    # The stored record does not change: the admin reads show it as stored.
+    assert emu.admin.get_record(COMPANY, "VENDOR", recordno)["NAME"] == "Vendor V-RAW-1"
+    answered = admin_http.put(f"/records/{COMPANY}/VENDOR/{recordno}/raw", json={"fields": {}})
+    assert answered.status_code == 200, answered.text
+    read = gw.call(f"<read><object>VENDOR</object><keys>{recordno}</keys><fields>RECORDNO,NAME</fields></read>")
+    assert f"<RECORDNO>{recordno}</RECORDNO>".encode() in read.body and b"<NAME>Vendor V-RAW-1</NAME>" in read.body
+    refused = admin_http.put(f"/records/{COMPANY}/VENDOR/{recordno}/raw", json={"fields": {"NOPE": "1"}})
+    assert refused.status_code == 422

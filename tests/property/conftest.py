@@ -8,8 +8,11 @@ replay  no generation: only the examples stored in the example database (.hypoth
 
 from __future__ import annotations
 
+import math
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -31,33 +34,63 @@ PROFILE = os.environ.get("INTACCT_PROPS_PROFILE", "fast")
 settings.load_profile(PROFILE)
 
 
+# make stress runs the PostgreSQL histories as this many tests, so that parallel workers share them out.
+POSTGRES_SHARDS = 4 if PROFILE == "stress" else 1
+
+
 def share(examples: int, tests: int) -> int:
-    """Histories per test: the profile's total spread over the tests in stress, as set otherwise."""
-    return max(1, examples // tests) if PROFILE == "stress" else examples
+    """Histories per test: the profile's total spread over the tests in stress (rounded up, so the total is
+    at least the profile's), as set otherwise."""
+    return max(1, math.ceil(examples / tests)) if PROFILE == "stress" else examples
 
 
 def postgres_share(examples: int) -> int:
-    return max(1, examples // 5) if PROFILE == "stress" else examples
+    """Histories per PostgreSQL shard: a fifth of the total, spread over the shards, in stress."""
+    return share(math.ceil(examples / 5), POSTGRES_SHARDS)
+
+
+class Warehouses:
+    """One warehouse (engine, reflected tables, compiled statements) for all the histories of a test, every
+    table the schema makes emptied before each history: a history starts from what a fresh warehouse holds,
+    without paying for migrations, reflection and SQL compilation again."""
+
+    def __init__(self, url: str):
+        from intacct.warehouse import Warehouse
+
+        self.url = url
+        self.warehouse = Warehouse.from_url(url)
+        self.warehouse.ensure_schema()
+
+    def __call__(self):
+        tables = self.warehouse.tables
+        with self.warehouse.engine.begin() as connection:
+            for table in tables.values():
+                connection.execute(table.delete())
+            if self.warehouse.dialect == "sqlite":  # serial ids restart as in a fresh file
+                connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+        return self.warehouse
+
+    def close(self) -> None:
+        self.warehouse.dispose()
 
 
 @pytest.fixture
-def sqlite_urls(tmp_path):
-    """A fresh SQLite warehouse file per history."""
-    return lambda: f"sqlite:///{tmp_path / f'wh-{uuid.uuid4().hex[:8]}.db'}"
+def sqlite_warehouses(tmp_path):
+    """SQLite warehouses of the histories, in memory-backed storage where the system has it (a commit's
+    fsync is then free); still a file, so a SIGKILLed child process opens the same one."""
+    shm = Path("/dev/shm")
+    base = Path(tempfile.mkdtemp(prefix="intacct-props-", dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) \
+        else tmp_path
+    warehouses = Warehouses(f"sqlite:///{base / f'wh-{uuid.uuid4().hex[:8]}.db'}")
+    yield warehouses
+    warehouses.close()
+    if base != tmp_path:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
-def postgres_urls(postgres_url):
-    """One PostgreSQL database per test, emptied before each history (faster than a database each)."""
-    from intacct.warehouse import Warehouse
-
-    def fresh():
-        warehouse = Warehouse.from_url(postgres_url)
-        warehouse.ensure_schema()
-        with warehouse.engine.begin() as connection:
-            for name, table in warehouse.tables.items():
-                if name.startswith(("bc_", "intacct_")) and name != "intacct_schema_migrations":
-                    connection.execute(table.delete())
-        warehouse.dispose()
-        return postgres_url
-    return fresh
+def postgres_warehouses(postgres_url):
+    """One PostgreSQL database per test, emptied before each history."""
+    warehouses = Warehouses(postgres_url)
+    yield warehouses
+    warehouses.close()

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
-from model import INVARIANTS, Edit, Model, mark_delivered
+from model import INVARIANTS, Edit, Model, Pair, mark_delivered
 from world import COMPANIES, CURRENCY, INTACCT_COMPANY, World, nested, norm, utc_now
 
 from intacct.sync import CONFLICT_POLICIES, WRITE_POINTS
@@ -40,6 +40,9 @@ class Alphabet:
     xml_meta: bool = False            # & < > " ]]> in text on both sides
     long_text: bool = False           # 300-character BC text
     malformed_money: bool = False     # '12,34', '1e400', 'abc' in a BC amount (SQLite keeps such text)
+    reverts: bool = False             # a vendor field set back to a value it held before (b → a → b)
+    malformed_intacct: bool = False   # Intacct answers 1e400, 12,34, NaN, a blank NAME (emulator raw values)
+    malformed_intacct_keys: bool = False  # ... and a RECORDNO of 1e400, 12,5 or none at all
 
     @classmethod
     def clean(cls, **changes) -> Alphabet:
@@ -56,28 +59,46 @@ TAX_POOL = ("11-1111111", "99-9999999")
 BAD_CHARS = ("\x00", "\x01", "\x0b", "\ufffe")
 XML_META = "R&D <Ops> \"Q\" 'a' ]]> &amp;"
 MALFORMED = ("12,34", "1e400", "abc", "12.345", "NaN")
+# What a broken Intacct answer may hold, per object: (field, text or None for a missing element).
+MALFORMED_INTACCT = {
+    "VENDOR": (("NAME", "   "),),
+    "APBILL": (("TRX_TOTALENTERED", "1e400"), ("TRX_TOTALENTERED", "12,34"), ("TRX_TOTALDUE", "NaN")),
+}
+MALFORMED_KEYS = (("RECORDNO", None), ("RECORDNO", "12,5"), ("RECORDNO", "1e400"))
+
+
+def _normal(name: str, value):
+    """A value as ``Pair.value`` reads it (status without case, money as Decimal)."""
+    value = norm(value)
+    return value.casefold() if name == "status" and isinstance(value, str) else value
 
 
 class SyncHistory(RuleBasedStateMachine):
-    """Subclassed per test with ``alphabet``, ``invariants`` and ``warehouse_url`` (a callable)."""
+    """Subclassed per test with ``alphabet``, ``checks`` and ``warehouses`` (a callable).
+
+    The invariant names are ``checks``, not ``invariants``: hypothesis sets ``self.invariants`` (its own
+    ``@invariant`` list, empty here) on every instance, which silently hid a class attribute of that name."""
 
     alphabet: Alphabet = Alphabet()
-    invariants: tuple[str, ...] = tuple(INVARIANTS)
-    warehouse_url = None  # set by the test: () -> url of a fresh warehouse
+    checks: tuple[str, ...] = ()  # set by the test; ALL_CHECKS below
+    warehouses = None  # set by the test: () -> an empty warehouse
 
     def __init__(self):
         super().__init__()
         self.world: World | None = None
         self.model = Model()
         self.counter = itertools.count(1)
+        self.seen: dict[tuple, list] = {}  # (obj, side, company, key, field) -> values people set, in order
 
     # -- setup ------------------------------------------------------------------------------------
 
     @initialize(policy=st.sampled_from(CONFLICT_POLICIES), fault_seed=st.integers(0, 2**16),
                 reconcile_daily=st.booleans())
     def setup(self, policy, fault_seed, reconcile_daily):
-        self.world = World(type(self).warehouse_url(), policy=policy, fault_seed=fault_seed,
-                           reconcile_every=timedelta(days=1) if reconcile_daily else timedelta(seconds=1))
+        # Deletes are reconciled every run, or once a day (then none within a history: the engine reads the
+        # key list when reconcile_every has passed on the real clock, so a second would make it flaky).
+        self.world = World(type(self).warehouses(), policy=policy, fault_seed=fault_seed,
+                           reconcile_every=timedelta(days=1) if reconcile_daily else timedelta(microseconds=1))
         self.reconcile_daily = reconcile_daily
 
     def teardown(self):
@@ -86,9 +107,21 @@ class SyncHistory(RuleBasedStateMachine):
         try:
             if not self.model.violations:
                 self.finish()
-            assert not self.model.violations, "\n".join(self.model.violations)
+            assert not self.model.violations, "\n".join([*self.model.violations, *self.run_log()])
         finally:
             self.world.close()
+
+    def run_log(self, limit: int = 80) -> list[str]:
+        """The run log's record outcomes, oldest first, to read a failure by (reasons never hold secrets)."""
+        try:
+            outcomes = sorted((o for o in self.world.outcomes() if o["object"] != "accounts"),
+                              key=lambda o: o["outcome_id"])
+        except Exception as unreadable:  # the failure itself may have broken the warehouse
+            return [f"(run log unreadable: {unreadable})"]
+        lines = ["run log (company run object direction bc_key/intacct_key action: reason):"]
+        lines += [f"  {o['company_id']} {o['run_id'][:8]} {o['object']} {o['direction']} {o['bc_key']}/"
+                  f"{o['intacct_key']} {o['action']}: {(o['reason'] or '')[:120]}" for o in outcomes[-limit:]]
+        return lines
 
     # -- strategies of values -----------------------------------------------------------------------
 
@@ -131,16 +164,36 @@ class SyncHistory(RuleBasedStateMachine):
     def stamp(self) -> tuple:
         return utc_now(), self.world.now()
 
-    def record_bc(self, obj, company, key, values: dict) -> None:
-        at, model_at = self.stamp()
-        for name, value in values.items():
-            if value is not None or obj == "vendors":
-                self.model.edit(Edit("bc", obj, ("bc", company, key), name, norm(value), at, model_at))
+    def before_bc(self, obj, company, key) -> Pair:
+        """The BC record as it is before a person's edit (to tell a real change from a no-op)."""
+        table, column = ("bc_vendors", "vendor_id") if obj == "vendors" else ("bc_bills", "bill_id")
+        row = next((r for r in self.world.bc_rows(table, company) if r[column] == key), {})
+        lines = [] if obj == "vendors" else sorted(
+            (r for r in self.world.bc_rows("bc_bill_lines", company) if r["bill_id"] == key),
+            key=lambda r: r["line_no"])
+        return Pair(obj, company, key, row, None, lines)
 
-    def record_intacct(self, obj, record_no, values: dict) -> None:
+    def before_intacct(self, obj, record_no) -> Pair:
+        record = self.world.intacct_record("VENDOR" if obj == "vendors" else "APBILL", record_no)
+        lines = self.world.bill_lines(record_no) if obj == "bills" else []
+        return Pair(obj, "", "", {}, record, [], lines)
+
+    def record_bc(self, obj, company, key, values: dict, before: Pair | None = None) -> None:
+        """A person's edits of BC fields; a field set to the value it had is no edit (nothing to deliver)."""
         at, model_at = self.stamp()
         for name, value in values.items():
+            if before is not None and before.value("bc", name) == _normal(name, value):
+                continue
+            self.model.edit(Edit("bc", obj, ("bc", company, key), name, norm(value), at, model_at))
+            self.seen.setdefault((obj, "bc", company, key, name), []).append(value)
+
+    def record_intacct(self, obj, record_no, values: dict, before: Pair | None = None) -> None:
+        at, model_at = self.stamp()
+        for name, value in values.items():
+            if before is not None and before.value("intacct", name) == _normal(name, value):
+                continue
             self.model.edit(Edit("intacct", obj, ("intacct", int(record_no)), name, norm(value), at, model_at))
+            self.seen.setdefault((obj, "intacct", "", str(record_no), name), []).append(value)
 
     # -- BC, as a person ----------------------------------------------------------------------------
 
@@ -189,9 +242,10 @@ class SyncHistory(RuleBasedStateMachine):
         if row is None:
             return
         values = self.vendor_edit(data, bc=True)
+        before = self.before_bc("vendors", company, row["vendor_id"])
         self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": row["vendor_id"]},
                              {**values, "updated_at": self.world.now()})
-        self.record_bc("vendors", company, row["vendor_id"], values)
+        self.record_bc("vendors", company, row["vendor_id"], values, before)
 
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)))
     def bc_create_bill(self, data, company):
@@ -231,6 +285,7 @@ class SyncHistory(RuleBasedStateMachine):
         field = data.draw(st.sampled_from(("description", "reference", "due_date", "line1.amount", "line1.memo")),
                           label="field")
         key = {"company_id": company, "bill_id": row["bill_id"]}
+        before = self.before_bc("bills", company, row["bill_id"])
         if field == "line1.amount":
             lines = sorted((r for r in self.world.bc_rows("bc_bill_lines", company) if r["bill_id"] == row["bill_id"]),
                            key=lambda r: r["line_no"])
@@ -240,18 +295,18 @@ class SyncHistory(RuleBasedStateMachine):
             total = amount + sum((line["amount"] for line in lines[1:]), Decimal("0.00"))
             self.world.bc_update("bc_bill_lines", {**key, "line_no": 1}, {"amount": amount})
             self.world.bc_update("bc_bills", key, {"total_amount": total, "updated_at": self.world.now()})
-            self.record_bc("bills", company, row["bill_id"], {"line1.amount": amount, "total_amount": total})
+            self.record_bc("bills", company, row["bill_id"], {"line1.amount": amount, "total_amount": total}, before)
             return
         if field == "line1.memo":
             memo = self.text(data, f"memo {next(self.counter)}", bc=True)
             self.world.bc_update("bc_bill_lines", {**key, "line_no": 1}, {"memo": memo})
             self.world.bc_update("bc_bills", key, {"updated_at": self.world.now()})
-            self.record_bc("bills", company, row["bill_id"], {"line1.memo": memo})
+            self.record_bc("bills", company, row["bill_id"], {"line1.memo": memo}, before)
             return
         value = date(2027, 1, data.draw(st.integers(1, 28), label="day")) if field == "due_date" else self.text(
             data, f"{field} {next(self.counter)}", bc=True)
         self.world.bc_update("bc_bills", key, {field: value, "updated_at": self.world.now()})
-        self.record_bc("bills", company, row["bill_id"], {field: value})
+        self.record_bc("bills", company, row["bill_id"], {field: value}, before)
 
     @precondition(lambda self: self.alphabet.malformed_money and self.world is not None and self.world.sqlite)
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)), raw=st.sampled_from(MALFORMED))
@@ -274,6 +329,31 @@ class SyncHistory(RuleBasedStateMachine):
         self.world.bc_update("bc_bills", {"company_id": company, "bill_id": row["bill_id"]},
                              {"status": "paid", "updated_at": self.world.now()})
         self.record_bc("bills", company, row["bill_id"], {"status": "paid"})
+
+    @precondition(lambda self: self.alphabet.reverts)
+    @rule(data=st.data(), side=st.sampled_from(("bc", "intacct")))
+    def revert_vendor_edit(self, data, side):
+        """A vendor field set back to a value that side held before, e.g. BC re-applies its change after
+        Intacct reverted it (b → a → b): the write must reach the other side again, not count as done."""
+        choices = []
+        for (obj, where, company, key, name), values in sorted(self.seen.items(), key=repr):
+            if obj != "vendors" or where != side:
+                continue
+            before = self.before_bc(obj, company, key) if side == "bc" else self.before_intacct(obj, int(key))
+            if (side == "bc" and not before.bc) or (side == "intacct" and before.intacct is None):
+                continue
+            now = before.value(side, name)
+            older = [v for v in dict.fromkeys(map(norm, values)) if _normal(name, v) != now]
+            choices += [(company, key, name, value, before) for value in older]
+        if not choices:
+            return
+        company, key, name, value, before = data.draw(st.sampled_from(choices), label="revert")
+        if side == "bc":
+            self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": key},
+                                 {name: value, "updated_at": self.world.now()})
+            self.record_bc("vendors", company, key, {name: value}, before)
+        else:
+            self.intacct_vendor_update(data, before.intacct, {name: value})
 
     # -- Intacct, as a person in the UI ---------------------------------------------------------------
 
@@ -311,13 +391,14 @@ class SyncHistory(RuleBasedStateMachine):
                     update[head].update(sub)
                 else:
                     update[head] = sub
+        before = self.before_intacct("vendors", record["RECORDNO"])
         try:
             self.world.emulator.admin.ui_update(INTACCT_COMPANY, "VENDOR", record["RECORDNO"], update)
         except Exception as refused:  # the UI refused it (e.g. a duplicate); nothing changed
             if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
                 raise
             return False
-        self.record_intacct("vendors", record["RECORDNO"], values)
+        self.record_intacct("vendors", record["RECORDNO"], values, before)
         return True
 
     @rule(data=st.data(), company=st.sampled_from(sorted(COMPANIES)))
@@ -336,9 +417,10 @@ class SyncHistory(RuleBasedStateMachine):
             theirs = {field: self.vendor_edit(data, bc=False).get(field, f"{field} {next(self.counter)}")}
         if field == "status":
             theirs = {field: "inactive" if ours[field] == "active" else "active"}
+        before = self.before_bc("vendors", company, row["vendor_id"])
         self.world.bc_update("bc_vendors", {"company_id": company, "vendor_id": row["vendor_id"]},
                              {**ours, "updated_at": self.world.now()})
-        self.record_bc("vendors", company, row["vendor_id"], ours)
+        self.record_bc("vendors", company, row["vendor_id"], ours, before)
         if data.draw(st.booleans(), label="time passes between") and self.alphabet.same_second:
             self.world.tick(3)
         self.intacct_vendor_update(data, records[0], theirs)
@@ -394,13 +476,14 @@ class SyncHistory(RuleBasedStateMachine):
                 value += " " + XML_META
             update = {"DESCRIPTION" if field == "description" else "DOCNUMBER": value}
             values = {field: value}
+        before = self.before_intacct("bills", bill["RECORDNO"])
         try:
             self.world.emulator.admin.ui_update(INTACCT_COMPANY, "APBILL", bill["RECORDNO"], update)
         except Exception as refused:
             if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
                 raise
             return
-        self.record_intacct("bills", bill["RECORDNO"], values)
+        self.record_intacct("bills", bill["RECORDNO"], values, before)
 
     @precondition(lambda self: self.alphabet.payments)
     @rule(data=st.data(), full=st.booleans())
@@ -410,6 +493,28 @@ class SyncHistory(RuleBasedStateMachine):
             return
         self.world.emulator.admin.ui_update(INTACCT_COMPANY, "APBILL", bill["RECORDNO"],
                                             {"STATE": "Paid" if full else "Partially Paid"})
+
+    @precondition(lambda self: self.alphabet.malformed_intacct)
+    @rule(data=st.data(), obj=st.sampled_from(sorted(MALFORMED_INTACCT)))
+    def intacct_malformed_value(self, data, obj):
+        """Intacct starts answering a malformed value for one record (and the record changes, so the next
+        run reads it): that record is rejected naming the field; nothing else is affected."""
+        kind = "vendors" if obj == "VENDOR" else "bills"
+        records = [r for r in self.ia_records(obj) if (kind, int(r["RECORDNO"])) not in self.model.garbled]
+        if not records:
+            return
+        record = data.draw(st.sampled_from(records), label="Intacct record")
+        values = MALFORMED_INTACCT[obj] + (MALFORMED_KEYS if self.alphabet.malformed_intacct_keys else ())
+        field, text = data.draw(st.sampled_from(values), label="malformed")
+        touch = {"NAME": record["NAME"]} if obj == "VENDOR" else {"DESCRIPTION": record["DESCRIPTION"] or "x"}
+        try:
+            self.world.emulator.admin.ui_update(INTACCT_COMPANY, obj, record["RECORDNO"], touch)
+        except Exception as refused:  # a paid bill cannot change: leave it
+            if type(refused).__name__ not in ("Rejected", "AdminError", "GatewayError"):
+                raise
+            return
+        self.world.emulator.admin.set_raw_values(INTACCT_COMPANY, obj, record["RECORDNO"], {field: text})
+        self.model.garbled[(kind, int(record["RECORDNO"]))] = (field, utc_now())
 
     @precondition(lambda self: self.alphabet.deletes)
     @rule(data=st.data(), obj=st.sampled_from(("VENDOR", "APBILL")))
@@ -484,10 +589,12 @@ class SyncHistory(RuleBasedStateMachine):
                 self.model.final_runs.append(result.run_id)
                 mark_delivered(world, self.model)
         problems = []
-        for name in self.invariants:
+        if not self.checks:
+            raise AssertionError("a history without checks proves nothing: set SyncHistory.checks")
+        for name in self.checks:
             if name in INVARIANTS:
                 problems += [f"[{name}] {p}" for p in INVARIANTS[name](world, self.model)]
-        if "quiet_third_run" in self.invariants:
+        if "quiet_third_run" in self.checks:
             problems += [f"[quiet_third_run] {p}" for p in self.quiet_third_run()]
         self.model.violations.extend(problems)
 

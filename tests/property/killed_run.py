@@ -1,6 +1,10 @@
 """A whole run in its own process that SIGKILLs itself at a write point (no cleanup of any kind runs).
 
-Started by ``World.run_killed`` with a JSON spec; exits 0 when the run ends before the point is reached.
+``python killed_run.py SPEC`` runs one JSON spec and exits 0 when the run ends before the point is reached.
+``python killed_run.py --serve`` imports the engine once and then, for every JSON spec read from standard
+input (one a line), forks a child that runs it, and answers one JSON line ``{"returncode": n}`` (``-9``:
+killed): a SIGKILLed history costs a fork, not a Python start and the engine's imports (about two seconds of
+CPU on the reference machine). The child is a separate process all the same, killed with no cleanup.
 """
 
 import json
@@ -37,5 +41,35 @@ def main(spec: dict) -> None:
             pass
 
 
+def _child(spec: dict) -> None:
+    """In the forked child: errors go to the spec's file (the parent shows them), then exit without cleanup."""
+    code = 0
+    try:
+        with open(spec["stderr"], "w") as errors:
+            os.dup2(errors.fileno(), 2)
+        main(spec)
+    except BaseException:  # reported through the exit code and the error file
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def serve() -> None:
+    for line in sys.stdin:
+        spec = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(spec)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), flush=True)
+
+
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
+    else:
+        main(json.loads(sys.argv[1]))

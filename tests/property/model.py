@@ -26,7 +26,17 @@ class Edit:
     value: object
     at: datetime         # real time (compared with the run log's recorded_at)
     model_at: datetime   # the time the edit carries (BC's updated_at, Intacct's WHENMODIFIED)
-    delivered_at: datetime | None = None
+    # where the edit's value has arrived, and when: ("intacct",) or ("bc", company) -> real time
+    delivered: dict = field(default_factory=dict)
+
+    @property
+    def location(self) -> tuple:
+        return ("intacct",) if self.side == "intacct" else ("bc", self.ident[1])
+
+    def arrived(self, location: tuple, before: datetime) -> bool:
+        """The value was held at ``location`` before ``before`` (its own side from the moment it was made)."""
+        at = self.at if location == self.location else self.delivered.get(location)
+        return at is not None and at <= before
 
 
 @dataclass
@@ -36,6 +46,8 @@ class Model:
     ia_vendors: set = field(default_factory=set)      # RECORDNO a person created in Intacct
     ia_bills: set = field(default_factory=set)
     deleted: set = field(default_factory=set)         # ("vendors"|"bills", RECORDNO) a person deleted in Intacct
+    garbled: dict = field(default_factory=dict)       # ("vendors"|"bills", RECORDNO) -> (field, since): Intacct
+                                                      # answers a malformed value for that record
     last: dict = field(default_factory=dict)          # (side, obj, ident, field) -> Edit
     final_runs: list = field(default_factory=list)    # run ids of the two clean runs
     violations: list = field(default_factory=list)    # found while the history ran (exceptions)
@@ -127,16 +139,31 @@ def pairs_for(pairs: list[Pair], edit: Edit) -> list[Pair]:
     return [p for p in pairs if p.obj == edit.obj and p.record_no == edit.ident[1]]
 
 
+def record_of(pairs: list[Pair], edit: Edit) -> int | None:
+    """The Intacct record an edit belongs to (a BC edit: through its row's link)."""
+    if edit.ident[0] == "intacct":
+        return edit.ident[1]
+    mine = [p.record_no for p in pairs_for(pairs, edit) if p.intacct is not None]
+    return mine[0] if mine else None
+
+
+def pairs_of_record(pairs: list[Pair], obj: str, record_no) -> list[Pair]:
+    return [p for p in pairs if p.obj == obj and p.intacct is not None and p.record_no == record_no]
+
+
 def mark_delivered(world: World, model: Model) -> None:
-    """After a run: an edit now held by both sides of every pair it belongs to has reached its goal."""
+    """After a run: note where each edit's value now is on both sides of a pair of its Intacct record (in
+    Intacct, and in that pair's BC company)."""
     pairs = read_pairs(world)
     now = datetime.now(tz=pairs[0].bc["updated_at"].tzinfo) if pairs else None
     for edit in model.last.values():
-        if edit.delivered_at is not None:
+        record_no = record_of(pairs, edit)
+        if record_no is None:
             continue
-        mine = [p for p in pairs_for(pairs, edit) if p.intacct is not None]
-        if mine and all(p.value("bc", edit.field) == edit.value == p.value("intacct", edit.field) for p in mine):
-            edit.delivered_at = now
+        for pair in pairs_of_record(pairs, edit.obj, record_no):
+            if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
+                edit.delivered.setdefault(("intacct",), now)
+                edit.delivered.setdefault(("bc", pair.company), now)
 
 
 def _logged_after(outcomes: list[dict], pair: Pair, after: datetime) -> bool:
@@ -160,6 +187,8 @@ def _still_rejected(world: World, model: Model) -> set:
             for key in (outcome["bc_key"], outcome["intacct_key"]):
                 if key:
                     held.add((outcome["company_id"], outcome["object"], str(key)))
+    for obj, record_no in model.garbled:  # unreadable by design: checked by garbled_are_rejected
+        held |= {(company, obj, str(record_no)) for company in COMPANIES}
     return held
 
 
@@ -184,7 +213,9 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
     linked_any = {(p.obj, p.record_no) for p in pairs if p.intacct is not None}
     for obj, records in (("vendors", vendors), ("bills", bills)):
         for record in records:
-            if record.get("CREATEDBY") != "Admin" and (obj, int(record["RECORDNO"])) not in linked_any:
+            made = model.ia_vendors if obj == "vendors" else model.ia_bills
+            if int(record["RECORDNO"]) not in made and (obj, int(record["RECORDNO"])) not in linked_any and (
+                    obj, int(record["RECORDNO"])) not in model.garbled:
                 problems.append(f"{obj}: Intacct record {record['RECORDNO']} created by the sync "
                                 f"({record.get('VENDORID')}/{record.get('RECORDID')}) has no BC counterpart")
 
@@ -198,7 +229,7 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
         for value, count in counts.items():
             if value is None:
                 continue
-            allowed = sum(1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value) + sum(
+            allowed = sum(1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value) + sum(
                 person_bc("bc_vendors", c, column, value, "vendor_id") for c in COMPANIES)
             if count > allowed:
                 problems.append(f"vendors: Intacct holds {count} vendors with the same {column}, people made {allowed}")
@@ -208,21 +239,21 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
                 if value is None:
                     continue
                 allowed = person_bc("bc_vendors", company, column, value, "vendor_id") + sum(
-                    1 for r in vendors if r["CREATEDBY"] == "Admin" and norm(r[intacct_name]) == value
+                    1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value
                     and r.get("MEGAENTITYID") in ("", None, entity))
                 if count > allowed:
                     problems.append(f"vendors: {company} holds {count} vendors with the same {column}, "
                                     f"people made {allowed}")
     counts = Counter(norm(r["RECORDID"]) for r in bills)
     for value, count in counts.items():
-        allowed = sum(1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value) + sum(
+        allowed = sum(1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value) + sum(
             person_bc("bc_bills", c, "bill_number", value, "bill_id") for c in COMPANIES)
         if value is not None and count > allowed:
             problems.append(f"bills: Intacct holds {count} bills numbered {value!r}, people made {allowed}")
     for company, entity in COMPANIES.items():
         for value, count in Counter(norm(r["bill_number"]) for r in world.bc_rows("bc_bills", company)).items():
             allowed = person_bc("bc_bills", company, "bill_number", value, "bill_id") + sum(
-                1 for r in bills if r["CREATEDBY"] == "Admin" and norm(r["RECORDID"]) == value
+                1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value
                 and r.get("MEGAENTITYID") == entity)
             if value is not None and count > allowed:
                 problems.append(f"bills: {company} holds {count} bills numbered {value!r}, people made {allowed}")
@@ -265,7 +296,11 @@ def everything_reached_the_other_side(world: World, model: Model) -> list[str]:
 
 
 def deletes_reach_bc(world: World, model: Model) -> list[str]:
+    """A BC row whose Intacct record was deleted is inactive (vendor) or void (bill), when deletes are
+    reconciled every run (the daily interval promises them within a day, longer than a history)."""
     problems = []
+    if world.reconcile_every >= timedelta(hours=1):
+        return problems
     for pair in read_pairs(world):
         if pair.intacct is not None:
             continue
@@ -327,25 +362,32 @@ def money_to_the_cent(world: World, model: Model) -> list[str]:
 
 
 def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
-    """Each side's last edit of a field is on both sides, or was superseded by a later edit of the other side
-    after it had arrived, or is in the run log as a conflict or rejection recorded after it."""
+    """Each side's last edit of a field is on both sides, or was superseded by a later edit of the same record
+    made elsewhere (the other side, or another BC company linked to it) after it had arrived there, or the
+    run log holds a conflict or rejection of that record recorded after it."""
     problems = []
     pairs = read_pairs(world)
     outcomes = world.outcomes()
-    other = {"bc": "intacct", "intacct": "bc"}
     for edit in model.last.values():
         if edit.ident[0] == "intacct" and (edit.obj, edit.ident[1]) in model.deleted:
             continue
+        record_no = record_of(pairs, edit)
+        if (edit.obj, record_no) in model.garbled:
+            continue
+        related = pairs_of_record(pairs, edit.obj, record_no) if record_no is not None else []
         for pair in pairs_for(pairs, edit):
             if pair.intacct is None:  # deleted in Intacct: checked by deletes_reach_bc
                 continue
             if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
                 continue
-            later = [e for e in model.last.values() if e.side == other[edit.side] and e.field == edit.field
-                     and e.obj == edit.obj and e.model_at >= edit.model_at and pair in pairs_for([pair], e)]
-            if edit.delivered_at is not None and later:
+            superseded = any(
+                later is not edit and later.obj == edit.obj and later.field == edit.field
+                and later.location != edit.location and later.model_at >= edit.model_at
+                and record_of(pairs, later) == record_no and edit.arrived(later.location, later.at)
+                for later in model.last.values())
+            if superseded:
                 continue
-            if _logged_after(outcomes, pair, edit.at):
+            if any(_logged_after(outcomes, other, edit.at) for other in related or [pair]):
                 continue
             problems.append(f"{edit.obj}: the {edit.side} edit of {edit.field} to {_show(edit.value)} on "
                             f"{pair.company}/{pair.bc_key} ↔ {pair.record_no} is lost: BC has "
@@ -367,8 +409,7 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
             theirs = model.last.get(("intacct", edit.obj, ("intacct", pair.record_no), edit.field))
             if theirs is None or theirs.value == edit.value:
                 continue
-            concurrent = not (edit.delivered_at and edit.delivered_at <= theirs.at) and not (
-                theirs.delivered_at and theirs.delivered_at <= edit.at)
+            concurrent = not edit.arrived(("intacct",), theirs.at) and not theirs.arrived(edit.location, edit.at)
             final = pair.value("bc", edit.field)
             if not concurrent or final != pair.value("intacct", edit.field):
                 continue
@@ -387,6 +428,32 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
     return problems
 
 
+def garbled_are_rejected(world: World, model: Model) -> list[str]:
+    """A record Intacct answers malformed is rejected (naming the field and the record) by a run of every BC
+    company that sees it, after the value went bad; it never fails a run (checked after every clean run)."""
+    problems = []
+    outcomes = world.outcomes()
+    for (obj, record_no), (field_name, since) in sorted(model.garbled.items()):
+        record = world.intacct_record("VENDOR" if obj == "vendors" else "APBILL", record_no)
+        if record is None or (obj, record_no) in model.deleted:
+            continue
+        names = {str(record_no), record.get("VENDORID") or "", record.get("RECORDID") or ""} - {""}
+        entity = record.get("MEGAENTITYID") or ""
+        for company, company_entity in COMPANIES.items():
+            if entity not in ("", company_entity):
+                continue
+            if obj == "bills" and entity != company_entity:
+                continue
+            seen = [o for o in outcomes if o["company_id"] == company and o["object"] == obj
+                    and o["action"] == "rejected" and o["recorded_at"] >= since
+                    and field_name in (o["reason"] or "")
+                    and (str(o["intacct_key"]) in names or any(n in (o["reason"] or "") for n in names))]
+            if not seen:
+                problems.append(f"{obj}: Intacct answers {field_name} of record {record_no} malformed, but no run "
+                                f"of {company} rejected it naming the field")
+    return problems
+
+
 def _show(value) -> str:
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "...'"
@@ -400,4 +467,5 @@ INVARIANTS = {
     "money_to_the_cent": money_to_the_cent,
     "edits_arrive_or_are_logged": edits_arrive_or_are_logged,
     "conflicts_follow_the_policy": conflicts_follow_the_policy,
+    "garbled_are_rejected": garbled_are_rejected,
 }

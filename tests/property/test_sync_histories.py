@@ -6,8 +6,10 @@ with the finding they reproduce (RELIABILITY.md); remove the mark when the fix l
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from conftest import postgres_share, share
+from conftest import POSTGRES_SHARDS, postgres_share, share
 from histories import ALL_CHECKS, Alphabet, SyncHistory
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -17,9 +19,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.property]
 CLEAN = Alphabet.clean()
 
 
-def run_histories(alphabet: Alphabet, urls, *, checks=ALL_CHECKS, examples: int | None = None) -> None:
-    machine = type("History", (SyncHistory,), {"alphabet": alphabet, "invariants": tuple(checks),
-                                               "warehouse_url": staticmethod(urls)})
+def run_histories(alphabet: Alphabet, warehouses, *, checks=ALL_CHECKS, examples: int | None = None) -> None:
+    machine = type("History", (SyncHistory,), {"alphabet": alphabet, "checks": tuple(checks),
+                                               "warehouses": staticmethod(warehouses)})
     current = settings()
     run_state_machine_as_test(machine, settings=settings(current, max_examples=examples or current.max_examples))
 
@@ -28,6 +30,7 @@ CASES = {
     # name: (alphabet, checks)
     "two_sided_edits": Alphabet.clean(same_second=False),
     "same_second_edits": Alphabet.clean(same_second=True),
+    "reverts": Alphabet.clean(reverts=True, same_second=True),
     "deletes_and_payments": Alphabet.clean(deletes=True, payments=True),
     "faults": Alphabet.clean(faults=True),
     "crashes": Alphabet.clean(crashes=True),
@@ -38,29 +41,44 @@ CASES = {
     "control_characters": Alphabet.clean(control_chars=True),
     "xml_metacharacters_and_long_text": Alphabet.clean(xml_meta=True, long_text=True),
     "malformed_money": Alphabet.clean(malformed_money=True),
+    "malformed_intacct_values": Alphabet.clean(malformed_intacct=True, deletes=True, payments=True),
+    "malformed_intacct_keys": Alphabet.clean(malformed_intacct=True, malformed_intacct_keys=True),
     "bc_payments": Alphabet.clean(bc_payments=True),
     "everything": Alphabet().everything(),
 }
 
-# Known engine bugs (see RELIABILITY.md): remove a mark once its fix is merged.
-KNOWN: dict[str, str] = {}
+# Classes of an open engine finding (RELIABILITY.md): left out of every alphabet, and their own case skipped,
+# while the finding's minimal replay is an xfail(strict=True) test; remove the entry once the fix is merged.
+OPEN: dict[str, str] = {
+    "company_id_collisions": "finding 4: the same vendor id in two BC companies of two entities is refused "
+                             "forever (tests/intacct/sync/test_open_findings.py)",
+    "malformed_intacct_keys": "finding 5: a malformed or missing RECORDNO fails every run that reconciles "
+                              "deletes (tests/intacct/sync/test_open_findings.py)",
+}
+
+
+def _without_open(alphabet: Alphabet) -> Alphabet:
+    return replace(alphabet, **{name: False for name in OPEN})
 
 
 def _params():
     for name, alphabet in CASES.items():
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN[name])] if name in KNOWN else []
-        yield pytest.param(alphabet, id=name, marks=marks)
+        marks = [pytest.mark.skip(reason=OPEN[name])] if name in OPEN else []
+        yield pytest.param(_without_open(alphabet), id=name, marks=marks)
 
 
 @pytest.mark.parametrize("alphabet", list(_params()))
-def test_histories_on_sqlite(alphabet, sqlite_urls):
-    run_histories(alphabet, sqlite_urls, examples=share(settings().max_examples, len(CASES)))
+def test_histories_on_sqlite(alphabet, sqlite_warehouses):
+    run_histories(alphabet, sqlite_warehouses, examples=share(settings().max_examples, len(set(CASES) - set(OPEN))))
 
 
-PG_ALPHABET = Alphabet().everything()
+PG_ALPHABET = _without_open(Alphabet().everything())
+
+
+PG_IDS = ["everything"] if POSTGRES_SHARDS == 1 else [f"everything-{n}" for n in range(1, POSTGRES_SHARDS + 1)]
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("alphabet", [pytest.param(PG_ALPHABET, id="everything")])
-def test_histories_on_postgresql(alphabet, postgres_urls):
-    run_histories(alphabet, postgres_urls, examples=postgres_share(settings().max_examples))
+@pytest.mark.parametrize("alphabet", [pytest.param(PG_ALPHABET, id=name) for name in PG_IDS])
+def test_histories_on_postgresql(alphabet, postgres_warehouses):
+    run_histories(alphabet, postgres_warehouses, examples=postgres_share(settings().max_examples))

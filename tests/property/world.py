@@ -8,11 +8,13 @@ users read too.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -92,6 +94,35 @@ def nested(dotted: str, value) -> dict:
     return out
 
 
+class KilledRuns:
+    """The process that forks the SIGKILLed runs (``killed_run.py --serve``), started once when first needed."""
+
+    def __init__(self):
+        self._server: subprocess.Popen | None = None
+
+    def run(self, spec: dict) -> int:
+        if self._server is None or self._server.poll() is not None:
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1] / "plugins"),
+                                                                 str(HERE.parents[1])])}
+            self._server = subprocess.Popen([sys.executable, str(HERE / "killed_run.py"), "--serve"], env=env,
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            atexit.register(self.close)
+        self._server.stdin.write(json.dumps(spec) + "\n")
+        self._server.stdin.flush()
+        answer = self._server.stdout.readline()
+        if not answer:
+            raise AssertionError(f"the process forking the killed runs ended ({self._server.poll()})")
+        return json.loads(answer)["returncode"]
+
+    def close(self) -> None:
+        if self._server is not None and self._server.poll() is None:
+            self._server.stdin.close()  # its loop ends at the end of its input
+            self._server.wait(timeout=30)
+
+
+KILLED_RUNS = KilledRuns()
+
+
 @dataclass
 class RunResult:
     company: str
@@ -102,20 +133,17 @@ class RunResult:
 
 @dataclass
 class World:
-    warehouse_url: str
+    warehouse: Warehouse  # an empty warehouse with the schema applied; the caller owns (and disposes) it
     policy: str = "intacct_wins"
     reconcile_every: timedelta = timedelta(seconds=1)
     fault_seed: int = 0
     emulator: Emulator = field(init=False)
-    warehouse: Warehouse = field(init=False)
     offset: timedelta = field(default=timedelta(0), init=False)
     _server: object = field(default=None, init=False)
     _clients: dict = field(default_factory=dict, init=False)
 
     def __post_init__(self):
         self.emulator = Emulator.from_dataset("empty", seed=self.fault_seed)
-        self.warehouse = Warehouse.from_url(self.warehouse_url)
-        self.warehouse.ensure_schema()
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -149,7 +177,6 @@ class World:
             bound.close()
         if self._server is not None:
             self._server.stop()
-        self.warehouse.dispose()
 
     def now(self) -> datetime:
         """The time a person's edit carries (BC's updated_at); moves with the emulator's clock."""
@@ -200,15 +227,15 @@ class World:
         """The run in a child process that SIGKILLs itself at the ``nth`` time it reaches ``point``."""
         if self._server is None:
             self._server = self.emulator.serve_in_thread(host="127.0.0.1", port=0)
-        spec = {"url": self.warehouse_url, "endpoint": self._server.url, "company": company,
-                "entity": COMPANIES[company], "policy": self.policy,
-                "reconcile_seconds": self.reconcile_every.total_seconds(), "point": point, "nth": nth}
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1] / "plugins"), str(HERE.parents[1])])}
-        child = subprocess.run([sys.executable, str(HERE / "killed_run.py"), json.dumps(spec)], env=env,
-                               capture_output=True, text=True, timeout=120)
-        if child.returncode not in (0, -signal.SIGKILL):
-            raise AssertionError(f"the killed run failed otherwise: {child.returncode}\n{child.stderr[-3000:]}")
-        return child.returncode
+        with tempfile.NamedTemporaryFile("r", suffix=".err") as errors:
+            spec = {"url": self.warehouse.engine.url.render_as_string(hide_password=False),
+                    "endpoint": self._server.url, "company": company, "entity": COMPANIES[company],
+                    "policy": self.policy, "reconcile_seconds": self.reconcile_every.total_seconds(),
+                    "point": point, "nth": nth, "stderr": errors.name}
+            returncode = KILLED_RUNS.run(spec)
+            if returncode not in (0, -signal.SIGKILL):
+                raise AssertionError(f"the killed run failed otherwise: {returncode}\n{errors.read()[-3000:]}")
+        return returncode
 
     # -- BC, as a person editing its tables ---------------------------------------------------------
 
