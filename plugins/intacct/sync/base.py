@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ class ObjectSync:
     def __init__(self, context: RunContext):
         self.ctx = context
         self.plan = Plan(self.object_name)
-        self.applied: list[tuple[str, str]] = []  # (direction, action) of what was really done
+        self.applied: Counter[tuple[str, str]] = Counter()  # (direction, action) of what was really done
 
     @property
     def dry_run(self) -> bool:
@@ -143,7 +144,7 @@ class ObjectSync:
                 succeeded.setdefault(change.direction, []).append(str(key))
         for direction, keys in succeeded.items():
             self.ctx.state.clear_rejections(connection, self.object_name, direction, keys)
-        self.applied.extend((c.direction, c.action) for c in changes)
+        self.applied.update((c.direction, c.action) for c in changes)
 
     def record_now(self, changes: Sequence[PlannedChange]) -> None:
         if not changes or self.dry_run:

@@ -14,7 +14,7 @@ from intacct.warehouse.types import SQLITE_TYPE_NAMES, JsonDocument, LenientDate
 
 BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
 SYNC_TABLES = ("intacct_links", "intacct_watermarks", "intacct_runs", "intacct_record_outcomes",
-               "intacct_rejections", "intacct_pending_writes")
+               "intacct_rejections", "intacct_pending_writes", "intacct_planned_changes")
 DEFAULT_CHUNK_SIZE = 500
 PG_MULTIROW_ROWS = 5_000  # rows per INSERT statement on PostgreSQL
 
