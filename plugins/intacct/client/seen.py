@@ -19,10 +19,13 @@ DENSE_AT = 128
 
 
 class SeenNumbers:
-    """``add``, ``in`` and ``len`` of a set of integers, compact when the integers cluster."""
+    """``add``, ``update``, ``in`` and ``len`` of a set of integers, compact when the integers cluster.
+
+    Anything else added (a missing number, say) is kept in a plain set, so it behaves as a set would."""
 
     def __init__(self) -> None:
         self._blocks: dict[int, set[int] | bytearray] = {}
+        self._others: set = set()
         self._count = 0
 
     def __len__(self) -> int:
@@ -30,7 +33,7 @@ class SeenNumbers:
 
     def __contains__(self, number: object) -> bool:
         if not isinstance(number, int):
-            return False
+            return number in self._others
         block = self._blocks.get(number >> BLOCK_BITS)
         if block is None:
             return False
@@ -41,6 +44,12 @@ class SeenNumbers:
 
     def add(self, number: int) -> bool:
         """Add ``number``; False when it was there already."""
+        if not isinstance(number, int):
+            if number in self._others:
+                return False
+            self._others.add(number)
+            self._count += 1
+            return True
         key, low = number >> BLOCK_BITS, number & _LOW
         block = self._blocks.get(key)
         if block is None:
@@ -58,6 +67,10 @@ class SeenNumbers:
                 self._blocks[key] = _bitmap(block)
         self._count += 1
         return True
+
+    def update(self, numbers) -> None:
+        for number in numbers:
+            self.add(number)
 
     def bytes_held(self) -> int:
         """Roughly what the numbers take (for tests and benchmarks)."""

@@ -16,6 +16,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, delete, select, update
 
 from intacct.client import WriteRequest, filters
+from intacct.client.seen import SeenNumbers
 from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
 from intacct.sync.mapping import (
     BILL_FIELDS,
@@ -77,7 +78,7 @@ class BillSync(ObjectSync):
         self.handled: set[str] = set()
         self.push_bc: set[str] = set()   # linked bills whose BC edit won a conflict
         self._quiet_links: list[Link] = []  # snapshot-only link updates, written with the page
-        self.seen_record_nos: set[int] = set()
+        self.seen_record_nos = SeenNumbers()  # every RECORDNO read: compact, a run may read millions
         if not self.dry_run:
             self.finish_interrupted_writes()
         since = changed_since(watermark, ctx.config.lookback, ctx.options.full_refresh)
@@ -88,7 +89,7 @@ class BillSync(ObjectSync):
                                else watermark.modified_at - ctx.config.lookback)
         # A read from the start (first run, empty watermark, full refresh) is a complete key list: a linked
         # bill absent from it was deleted, found now rather than at the next daily reconciliation.
-        full_read = set() if since is None else None
+        full_read = SeenNumbers() if since is None else None
         complete = True
         for page in ctx.client.iter_pages("APBILL", intacct_fields("APBILL"), modified_since=since):
             # An unreadable bill is still there: a read with one is no proof of what was deleted.
@@ -345,12 +346,13 @@ class BillSync(ObjectSync):
         # that such a company does not pay for a full key read on every run.
         return trail.available or trail.denied
 
-    def reconcile_deletes(self, present: set[int] | None = None) -> None:
+    def reconcile_deletes(self, present: SeenNumbers | None = None) -> None:
         """Void linked bills whose RECORDNO Intacct no longer has (``present``: a complete key list already
         read, else Intacct's keys are listed)."""
         ctx = self.ctx
         if present is None:
-            present = set(ctx.client.list_record_numbers("APBILL"))
+            present = SeenNumbers()
+            present.update(ctx.client.list_record_numbers("APBILL"))
         with ctx.warehouse.engine.connect() as connection:
             linked = connection.execute(select(self.bills.c.intacct_record_no).where(
                 self.bills.c.company_id == ctx.company, self.bills.c.intacct_record_no.is_not(None),

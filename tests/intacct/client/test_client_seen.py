@@ -23,6 +23,9 @@ def test_it_answers_as_a_set_does_for_clustered_and_scattered_numbers():
     assert len(numbers) == len(reference)
     assert all(number in numbers for number in reference)
     assert "12" not in numbers and None not in numbers
+    assert numbers.add(None) and not numbers.add(None) and None in numbers and len(numbers) == len(reference) + 1
+    numbers.update([1, 2, 2, 10**6])
+    assert all(n in numbers for n in (1, 2, 10**6))
 
 
 def test_a_million_clustered_numbers_cost_a_fraction_of_a_set():
