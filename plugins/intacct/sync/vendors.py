@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from intacct.client import WriteRequest, filters
+from intacct.client.seen import SeenNumbers
 from intacct.sync.base import IntacctWrite, ObjectSync, error_reason
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
@@ -556,15 +557,17 @@ class VendorSync(ObjectSync):
     def reconcile_deletes(self) -> None:
         """Keys-only read of Intacct's vendors; linked BC vendors whose record is gone become inactive."""
         ctx = self.ctx
-        present = set(ctx.client.list_record_numbers("VENDOR"))
+        present = SeenNumbers()
+        present.update(ctx.client.list_record_numbers("VENDOR"))
         with ctx.warehouse.engine.connect() as connection:
-            links = ctx.state.links(connection, self.object_name)
+            # Only the links whose record is gone are kept: not every link (and BC row) of the company.
+            links = {link.bc_key: link for link in ctx.state.iter_links(connection, self.object_name)
+                     if link.intacct_record_no is not None and link.intacct_record_no not in present}
             active = {k for k, r in self.bc_rows(connection, vendor_ids=list(links)).items() if r["status"] == "active"}
         gone = [self.plan.add(PlannedChange(
             self.object_name, "to_bc", "deactivate", key, link.intacct_key,
             reason="vendor no longer exists in Intacct", values={"status": "inactive"}))
-            for key, link in links.items()
-            if key in active and link.intacct_record_no is not None and link.intacct_record_no not in present]
+            for key, link in links.items() if key in active]
         if self.dry_run:
             return
         with ctx.warehouse.engine.begin() as connection:
