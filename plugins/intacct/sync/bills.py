@@ -450,16 +450,33 @@ class BillSync(ObjectSync):
             ready = connection.execute(select(bills.c.bill_id).where(
                 bills.c.company_id == ctx.company, bills.c.intacct_record_no.is_(None),
                 bills.c.status == "ready_to_pay")).scalars().all()
-            changed = select(bills.c.bill_id).where(bills.c.company_id == ctx.company,
-                                                    bills.c.intacct_record_no.is_not(None))
-            edited = set(connection.execute(changed.where(bills.c.updated_at >= since) if since is not None
-                                            else changed).scalars())
-            edited |= {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
-                       if r["intacct_record_no"] is not None}
-        for chunk in chunks(sorted(edited), BC_CHUNK):
+            extra = {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
+                     if r["intacct_record_no"] is not None}
+        changed = select(bills.c.bill_id).where(bills.c.company_id == ctx.company,
+                                                bills.c.intacct_record_no.is_not(None))
+        if since is not None:
+            changed = changed.where(bills.c.updated_at >= since)
+        # A page of bill ids at a time (a first run or full refresh compares every linked bill: their ids are
+        # never held all at once); the retried and conflict-won bills not among them follow.
+        for chunk in self._id_pages(changed, bills.c.bill_id):
+            extra.difference_update(chunk)
+            self._sync_bc_edits(chunk)
+        for chunk in chunks(sorted(extra), BC_CHUNK):
             self._sync_bc_edits(chunk)
         for chunk in chunks(sorted(ready), BC_CHUNK):
             self._sync_bc_creates(chunk)
+
+    def _id_pages(self, statement, column):
+        """The ids ``statement`` selects, ``BC_CHUNK`` at a time in id order (keyset pages)."""
+        last = None
+        while True:
+            page = statement if last is None else statement.where(column > last)
+            with self.ctx.warehouse.engine.connect() as connection:
+                ids = connection.execute(page.order_by(column).limit(BC_CHUNK)).scalars().all()
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
 
     def _load(self, bill_ids: list[str]):
         with self.ctx.warehouse.engine.connect() as connection:
