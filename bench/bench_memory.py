@@ -1,15 +1,19 @@
-"""Benchmark: peak resident memory of the syncing process for a first full sync.
+"""Benchmark: peak resident memory of the syncing process for a first full sync, at several sizes.
 
-The emulator runs as its own process (its data is not the sync's memory); this process syncs its bills over
-loopback HTTP into a fresh SQLite warehouse and reports its peak RSS. Target: <= 300 MiB at 1M bills; pass
-``--compare-to MIB`` (the peak at 100k) to check the 1.2x growth limit too.
+The emulator runs as its own process (its data is not the sync's memory); a fresh process per size syncs
+its bills over loopback HTTP into a fresh SQLite warehouse and reports its peak RSS, so every size has a
+peak of its own. Targets: <= 300 MiB at every size, and memory bounded by a page, not by the company: the
+peak at each larger size within 1.2x of the peak at the smallest (the issue's figure: 100k bills within
+1.2x of 10k). ``--compare-to MIB`` compares with a peak measured elsewhere instead (the full profile's
+1M run against the 100k peak).
 
-    python bench/bench_memory.py [--bills 100000] [--vendors 5000] [--compare-to MIB]
+    python bench/bench_memory.py [--bills 10000,100000] [--vendors 5000] [--compare-to MIB]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -21,19 +25,15 @@ from common import ROOT, client_for, engine_for, exit_code, peak_rss_mib, report
 
 PEAK_TARGET_MIB = 300
 GROWTH_TARGET = 1.2
+DEFAULT_SIZES = "10000,100000"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bills", type=int, default=100_000)
-    parser.add_argument("--vendors", type=int, default=5_000)
-    parser.add_argument("--compare-to", type=float, default=None)
-    args = parser.parse_args()
-
+def measure(bills: int, vendors: int) -> dict[str, float]:
+    """One full sync of ``bills`` bills in this process: its peak RSS and the RSS before syncing."""
     from intacct.warehouse import Warehouse
 
     server = subprocess.Popen([sys.executable, "-m", "intacct_emulator", "serve", "--port", "0", "--dataset",
-                               "generated", "--bills", str(args.bills), "--vendors", str(args.vendors), "--seed", "1"],
+                               "generated", "--bills", str(bills), "--vendors", str(vendors), "--seed", "1"],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         url = None
@@ -50,17 +50,55 @@ def main() -> int:
             warehouse.ensure_schema()
             engine_for(client, warehouse).run("scheduled")
             warehouse.dispose()
-        peak = peak_rss_mib()
+        return {"peak": peak_rss_mib(), "baseline": baseline}
     finally:
         server.terminate()
         server.wait(timeout=30)
-    scenario = f"memory_{args.bills // 1000}k"
-    results = [report(scenario, "peak_rss", peak, "MiB", limit=PEAK_TARGET_MIB,
-                      target=f"<= {PEAK_TARGET_MIB} MiB peak RSS of the syncing process "
-                             f"(at start {baseline:.0f} MiB; the target is stated for 1M bills)")]
-    if args.compare_to:
-        results.append(report(scenario, "peak_rss_growth", peak / args.compare_to, "x", limit=GROWTH_TARGET,
-                              target=f"<= {GROWTH_TARGET}x the peak at the smaller size ({args.compare_to:.0f} MiB)"))
+
+
+def measured_apart(bills: int, vendors: int) -> dict[str, float]:
+    """``measure`` in a process of its own: a process's peak RSS only ever grows."""
+    done = subprocess.run([sys.executable, __file__, "--measure-one", str(bills), "--vendors", str(vendors)],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {bills:,}-bill sync failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def scenario_of(bills: int) -> str:
+    return f"memory_{bills // 1000}k"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bills", default=DEFAULT_SIZES, help="comma-separated sizes, smallest first")
+    parser.add_argument("--vendors", type=int, default=5_000)
+    parser.add_argument("--compare-to", type=float, default=None)
+    parser.add_argument("--measure-one", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_one is not None:
+        print(json.dumps(measure(args.measure_one, args.vendors)))
+        return 0
+
+    sizes = sorted(int(size) for size in str(args.bills).split(",") if size.strip())
+    results, peaks = [], {}
+    for bills in sizes:
+        figures = measured_apart(bills, args.vendors)
+        peaks[bills] = figures["peak"]
+        results.append(report(scenario_of(bills), "peak_rss", figures["peak"], "MiB", limit=PEAK_TARGET_MIB,
+                              target=f"<= {PEAK_TARGET_MIB} MiB peak RSS of the syncing process at {bills:,} bills "
+                                     f"and {args.vendors:,} vendors (at start {figures['baseline']:.0f} MiB)"))
+    smallest = sizes[0]
+    for bills in sizes:
+        if args.compare_to:
+            base, base_text = args.compare_to, f"the peak at the smaller size ({args.compare_to:.0f} MiB)"
+        elif bills != smallest:
+            base, base_text = peaks[smallest], f"the peak at {smallest:,} bills ({peaks[smallest]:.0f} MiB)"
+        else:
+            continue
+        results.append(report(scenario_of(bills), "peak_rss_growth", peaks[bills] / base, "x", limit=GROWTH_TARGET,
+                              target=f"<= {GROWTH_TARGET}x {base_text}: memory bounded by a page, not by "
+                                     "the company"))
     return exit_code(results)
 
 

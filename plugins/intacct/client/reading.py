@@ -21,6 +21,7 @@ from . import filters as F
 from .audit import AuditReader
 from .errors import MalformedValue, ValidationError, classify
 from .fields import ObjectSpec, spec_for
+from .seen import SeenNumbers
 from .session import SessionManager
 from .settings import MAX_IN_VALUES, ClientSettings
 from .values import ValueCodec
@@ -180,7 +181,7 @@ class Reader:
         select = _unique([*(fields or spec.default_fields), RECORDNO, modified])
         window = F.or_(F.gte(modified, modified_since), F.is_null(modified)) if modified_since else None
         base = F.and_(where, window)
-        seen: set[int] = set()  # record numbers returned so far: a row changed mid-read is not returned twice
+        seen = SeenNumbers()  # record numbers returned so far: a row changed mid-read is not returned twice
         cursor: tuple[datetime, int] | None = None
         # The cursor callers may store as a watermark. It stops moving once a changed row was held back, so a
         # watermark never passes a change that this read did not deliver.
@@ -203,10 +204,9 @@ class Reader:
             for row in batch.rows:
                 if row[modified] is not None:
                     cursor = (row[modified], row[RECORDNO])
-                if row[RECORDNO] in seen:
+                if not seen.add(row[RECORDNO]):
                     held_back = True
                     continue
-                seen.add(row[RECORDNO])
                 fresh.append(row)
                 if not held_back and cursor is not None:
                     exposed = cursor

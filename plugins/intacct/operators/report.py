@@ -91,7 +91,7 @@ class IntacctSyncReportOperator(IntacctEntityOperator):
 class IntacctRejectionsOperator(IntacctEntityOperator):
     """Lists the run's rejected and conflicted records; fails when any record was rejected.
 
-    Skipped on a dry run (nothing was written; the sync tasks' logs hold the planned changes).
+    Skipped on a dry run (nothing was written; the plan is in the sync tasks' logs and intacct_planned_changes).
 
     :param preflight_task_id: task id of the preflight, whose XCom holds the engine run id.
     """
@@ -123,8 +123,8 @@ class IntacctRejectionsOperator(IntacctEntityOperator):
         if options.dry_run:
             raise AirflowSkipException(
                 f"Dry run: nothing was written to Intacct or BC; {rejected} record(s) would be rejected and "
-                f"{total_of(summary, 'conflicts')} would be conflicts. Each sync task's log lists the planned "
-                "changes."
+                f"{total_of(summary, 'conflicts')} would be conflicts. Each sync task's log shows its planned "
+                f"changes; all of them are in intacct_planned_changes where run_id = '{run_id}'."
             )
         if review:
             self.log.info("%s", review)

@@ -7,12 +7,14 @@ where its rules differ.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from intacct.client.seen import SeenNumbers
 from intacct.sync import faults
 from intacct.sync.children import ChildStream
 from intacct.sync.config import EntityConfig, RunOptions
@@ -56,7 +58,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
     def __init__(self, context: RunContext):
         self.ctx = context
         self.plan = Plan(self.object_name)
-        self.applied: list[tuple[str, str]] = []  # (direction, action) of what was really done
+        self.applied: Counter[tuple[str, str]] = Counter()  # (direction, action) of what was really done
         self.handled: set[str] = set()            # BC keys settled this run: not compared again
 
     @property
@@ -119,7 +121,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         children takes the records in key order, with each child object as one stream merged page by page."""
         spec, client = self.spec, self.ctx.client
         self.start_reading(watermark)
-        keys: set[int] | None = set() if since is None else None
+        keys: SeenNumbers | None = SeenNumbers() if since is None else None  # compact: a read may hold millions
         by_key = since is None and bool(spec.children)
         streams = {}
         if by_key:
@@ -246,7 +248,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
                 succeeded.setdefault(change.direction, []).append(str(key))
         for direction, keys in succeeded.items():
             self.ctx.state.clear_rejections(connection, self.object_name, direction, keys)
-        self.applied.extend((c.direction, c.action) for c in changes)
+        self.applied.update((c.direction, c.action) for c in changes)
 
     def record_now(self, changes: Sequence[PlannedChange]) -> None:
         if not changes or self.dry_run:

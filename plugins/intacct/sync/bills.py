@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
 
 from intacct.client import filters
+from intacct.client.seen import SeenNumbers
 from intacct.sync.base import Create, ObjectSync, Push, _record_no
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
@@ -81,9 +82,8 @@ class BillSync(ObjectSync):
         super().__init__(context)
         self.location = context.config.entity_id if context.config.requires_location else None
         self.push_bc: set[str] = set()      # linked bills whose BC edit won a conflict
-        self.from_intacct: set[str] = set()  # bills this run wrote from Intacct: BC holds what Intacct has
         self._quiet_links: list[Link] = []   # snapshot-only link updates, written with the page
-        self.seen_record_nos: set[int] = set()
+        self.seen_record_nos = SeenNumbers()  # every RECORDNO read: compact, a run may read millions
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
 
@@ -306,14 +306,12 @@ class BillSync(ObjectSync):
                                 "intacct_record_no": values["intacct_record_no"], "vendor_id": values["vendor_id"],
                                 **{name: values.get(name) for name in header}, "updated_at": now})
                 lines[change.bc_key] = values["lines"]
-                self.from_intacct.add(change.bc_key)
                 digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location)
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
                                   {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(now)},
                                   values["intacct_modified_at"]))
             elif change.action == "update":
                 if "lines" in values:
-                    self.from_intacct.add(change.bc_key)
                     rewrites.append({"key": change.bc_key, **{name: values.get(name) for name in header}})
                     lines[change.bc_key] = values["lines"]
                 else:
@@ -431,18 +429,33 @@ class BillSync(ObjectSync):
             ready = connection.execute(select(bills.c.bill_id).where(
                 bills.c.company_id == ctx.company, bills.c.intacct_record_no.is_(None),
                 bills.c.status == "ready_to_pay")).scalars().all()
-            changed = select(bills.c.bill_id).where(bills.c.company_id == ctx.company,
-                                                    bills.c.intacct_record_no.is_not(None))
-            edited = set(connection.execute(changed.where(bills.c.updated_at >= since) if since is not None
-                                            else changed).scalars())
-            # What this run has just written from Intacct holds Intacct's content: nothing to compare.
-            edited -= self.from_intacct
-            edited |= {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
-                       if r["intacct_record_no"] is not None}
-        for chunk in chunks(sorted(edited), BC_CHUNK):
+            extra = {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
+                     if r["intacct_record_no"] is not None}
+        changed = select(bills.c.bill_id).where(bills.c.company_id == ctx.company,
+                                                bills.c.intacct_record_no.is_not(None))
+        if since is not None:
+            changed = changed.where(bills.c.updated_at >= since)
+        # A page of bill ids at a time (a first run or full refresh compares every linked bill: their ids are
+        # never held all at once); the retried and conflict-won bills not among them follow.
+        for chunk in self._id_pages(changed, bills.c.bill_id):
+            extra.difference_update(chunk)
+            self._sync_bc_edits(chunk)
+        for chunk in chunks(sorted(extra), BC_CHUNK):
             self._sync_bc_edits(chunk)
         for chunk in chunks(sorted(ready), BC_CHUNK):
             self._sync_bc_creates(chunk)
+
+    def _id_pages(self, statement, column):
+        """The ids ``statement`` selects, ``BC_CHUNK`` at a time in id order (keyset pages)."""
+        last = None
+        while True:
+            page = statement if last is None else statement.where(column > last)
+            with self.ctx.warehouse.engine.connect() as connection:
+                ids = connection.execute(page.order_by(column).limit(BC_CHUNK)).scalars().all()
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
 
     def _load(self, bill_ids: list[str], *, changed_only: bool = False):
         """BC bills with their lines, links and vendors' Intacct ids. ``changed_only``: only the bills BC may

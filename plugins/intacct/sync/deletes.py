@@ -13,6 +13,7 @@ from dataclasses import replace
 from sqlalchemy import select, update
 
 from intacct.client.errors import MalformedValue
+from intacct.client.seen import SeenNumbers
 from intacct.sync.plan import PlannedChange
 from intacct.sync.state import Watermark, chunks, utc_now
 
@@ -49,7 +50,8 @@ class DeleteDetection:
         Intacct's keys are listed now) take the gone state."""
         if present is None:
             try:
-                present = set(self.ctx.client.list_record_numbers(self.spec.intacct_object))
+                present = SeenNumbers()
+                present.update(self.ctx.client.list_record_numbers(self.spec.intacct_object))
             except MalformedValue as error:
                 # A key that cannot be read may be any linked record's: nothing is taken for deleted this run
                 # (the reconciliation stays due), and the record is rejected by name for a person to look at.
@@ -58,31 +60,42 @@ class DeleteDetection:
                     reason=f"{error}; deletes of {self.spec.noun}s are not reconciled until Intacct answers every "
                            "key readably"))])
                 return
-        gone = {no: pair for no, pair in self.live_counterparts().items() if no not in present}
-        self.deactivate(gone, self.gone_reason("reconcile"), reconciled=True)
+        self.deactivate(self.live_counterparts(absent_from=present), self.gone_reason("reconcile"), reconciled=True)
 
-    def live_counterparts(self, record_nos: set[int] | None = None) -> dict[int, tuple[str, str]]:
-        """RECORDNO → (BC key, Intacct key) of linked BC rows not in the gone state (of ``record_nos`` only)."""
+    def live_counterparts(self, record_nos: set[int] | None = None, *,
+                          absent_from=None) -> dict[int, tuple[str, str]]:
+        """RECORDNO → (BC key, Intacct key) of linked BC rows not in the gone state: those of ``record_nos``, or
+        (``absent_from``) those whose RECORDNO it lacks. Streamed: only the matches are held, never every row."""
         spec, table, warehouse = self.spec, self.table, self.ctx.warehouse
         if record_nos is not None and not record_nos:
             return {}
+
+        def wanted(record_no) -> bool:
+            return record_no is not None and (absent_from is None or record_no not in absent_from)
+
         alive = table.c[spec.gone.column] != spec.gone.value
+        found: dict[int, tuple[str, str]] = {}
         with warehouse.engine.connect() as connection:
             if spec.record_no_column is not None:
                 column = table.c[spec.record_no_column]
                 statement = select(table.c[spec.bc_key].label("bc_key"), table.c[spec.bc_link].label("intacct_key"),
                                    column.label("record_no")).where(
                     table.c.company_id == self.ctx.company, column.is_not(None), alive)
-                rows = (connection.execute(statement).mappings() if record_nos is None else
+                rows = (connection.execute(statement.execution_options(yield_per=1000)).mappings()
+                        if record_nos is None else
                         warehouse.select_in_chunks(connection, statement, column, list(record_nos)))
-                return {int(row["record_no"]): (row["bc_key"], str(row["intacct_key"])) for row in rows}
+                for row in rows:
+                    if wanted(int(row["record_no"])):
+                        found[int(row["record_no"])] = (row["bc_key"], str(row["intacct_key"]))
+                return found
             # The record number is kept with the link (BC's table has no column for it).
-            links = self.ctx.state.links(connection, self.object_name)
-            live = set(connection.execute(select(table.c[spec.bc_key]).where(
-                table.c.company_id == self.ctx.company, alive, table.c[spec.bc_link].is_not(None))).scalars())
-        return {link.intacct_record_no: (key, link.intacct_key) for key, link in links.items()
-                if key in live and link.intacct_record_no is not None
-                and (record_nos is None or link.intacct_record_no in record_nos)}
+            for link in self.ctx.state.iter_links(connection, self.object_name):
+                number = link.intacct_record_no
+                if wanted(number) and (record_nos is None or number in record_nos):
+                    found[number] = (link.bc_key, link.intacct_key)
+            alive_keys = {k for k, r in self.bc_rows(connection, [key for key, _ in found.values()]).items()
+                          if r[spec.gone.column] != spec.gone.value and r[spec.bc_link] is not None}
+        return {number: pair for number, pair in found.items() if pair[0] in alive_keys}
 
     def deactivate(self, gone: dict[int, tuple[str, str]], reason: str, *, reconciled: bool = False) -> None:
         """Give these BC rows the spec's gone state (and their link's snapshot) and record why."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from intacct.sync.config import CONFLICT_POLICIES
+from intacct.sync.mapping import HIDDEN, is_secret
 from intacct.sync.policy import winner as decide_winner
 
 POLICIES = CONFLICT_POLICIES
@@ -23,10 +24,6 @@ TARGETS = ("bc", "intacct")
 
 CHANGE_COLUMNS = ["key", "field", "target", "value", "reason"]
 CONFLICT_COLUMNS = ["key", "field", "base_value", "bc_value", "intacct_value", "winner"]
-
-#: Fields whose values are never copied into ``DiffResult.conflicts`` (which ends up in the run log).
-SENSITIVE_FIELDS = frozenset({"tax_id"})
-HIDDEN = "(hidden)"
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,8 @@ class DiffResult:
     ``changes`` has one row per field to write: key, field, target ('bc' or 'intacct'), value, reason
     ('changed_in_intacct', 'changed_in_bc' or 'conflict'). ``conflicts`` has one row per conflicting field
     with the three values and the winning side (conflicts also appear in ``changes`` as the winner's write).
-    Values are str or None; in ``conflicts`` the values of sensitive fields (tax ids) read "(hidden)".
+    Values are str or None; in ``conflicts`` the values of secret fields (``mapping.is_secret``: tax ids)
+    read "(hidden)".
     """
 
     changes: pd.DataFrame
@@ -174,7 +172,7 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
             change_parts.append((to_intacct, field, "intacct", bc_values[to_intacct], "conflict"))
             winner = np.where(bc_won, "bc", "intacct").astype(object)
             shown = [base_values[rows], bc_values[rows], intacct_values[rows]]
-            if field in SENSITIVE_FIELDS:
+            if is_secret(field):  # conflicts end up in the run log
                 shown = [np.where(pd.isna(values), None, HIDDEN).astype(object) for values in shown]
             conflict_parts.append((rows, field, *shown, winner))
 

@@ -77,13 +77,17 @@ class SyncEngine:
         context = RunContext(run_id, self.client, self.warehouse, self.config, options, self.state, self.run_log,
                              self.fault_hook)
         sync = _SYNCS[object_name](context)
+        if options.dry_run:  # the plan goes to the run log as it is produced, not to memory
+            sync.plan.stream_to(self.run_log.plan_writer(run_id, object_name))
         calls_before = (self._api_calls(), self._calls_by_function())
         try:
             sync.run()
         except Exception as error:
+            sync.plan.flush()
             self._store_report(run_id, object_name, sync, calls_before,
                                failure=f"{type(error).__name__}: {error}")
             raise
+        sync.plan.flush()
         return self._store_report(run_id, object_name, sync, calls_before)
 
     def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: tuple[int, dict[str, int]],

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from intacct.client.fields import is_secret_field
+
 FieldKind = Literal["text", "money", "date", "timestamp", "int", "status"]
 
 #: Intacct's length limits that BC data must respect (checked by ``intacct.sync.validation``).
@@ -125,6 +127,55 @@ _EXTRA_READ_FIELDS: dict[str, tuple[str, ...]] = {
 
 #: BC columns of bc_vendors compared by the three-way diff, in a stable order.
 VENDOR_SYNCED_FIELDS: list[str] = [f.bc for f in VENDOR_FIELDS if f.synced]
+
+
+#: BC columns whose values are secret: those mapped to a field the client keeps secret (its one list,
+#: ``intacct.client.fields.SECRET_ELEMENTS``). Their values never reach the run log, a plan or a conflict.
+SECRET_COLUMNS: frozenset[str] = frozenset(
+    f.bc for fields in _FIELDS_BY_OBJECT.values() for f in fields if is_secret_field(f.intacct))
+#: What is shown instead of a secret value.
+HIDDEN = "(hidden)"
+
+
+def is_secret(name: object) -> bool:
+    """Whether ``name``, a BC column or an Intacct field (``tax_id``, ``TAXID``, ``PAYTO.TAXID``), is secret."""
+    return name in SECRET_COLUMNS or is_secret_field(name)
+
+
+def hide_secrets(details: Mapping | None) -> dict:
+    """``details`` safe to store or show: values of secret fields replaced by ``HIDDEN``, at any depth.
+
+    A secret field is one named by a key (``{"tax_id": …}``, ``{"TAXID": …}``) or by a ``field`` entry
+    (``{"field": "tax_id", "bc": …}``); what is said about it (``field``, ``winner``) stays."""
+    if not details:
+        return {}
+    clean = {}
+    for key, value in details.items():
+        if is_secret(key) or (isinstance(value, Mapping) and is_secret(value.get("field"))):
+            clean[key] = _hidden(value)
+        else:
+            clean[key] = _without_secrets(value)
+    return clean
+
+
+_ABOUT_A_VALUE = frozenset({"field", "winner"})  # entries that describe a value without holding it
+
+
+def _hidden(value: Any) -> Any:
+    """A secret's value hidden, keeping its shape (which sides held one) but none of its text."""
+    if isinstance(value, Mapping):
+        return {k: v if k in _ABOUT_A_VALUE else _hidden(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_hidden(v) for v in value]
+    return None if _is_missing(value) else HIDDEN
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return hide_secrets(value)
+    if isinstance(value, (list, tuple)):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def fields_for(object_name: str) -> tuple[FieldMap, ...]:

@@ -1,14 +1,16 @@
-"""The run log BC users read: one row per run, one row per record-level outcome."""
+"""The run log BC users read: one row per run, one row per record-level outcome, and a dry run's plan
+(one row per planned change)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
+from intacct.sync.mapping import hide_secrets as scrub  # details are stored without secrets
 from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
 from intacct.sync.spec import SPECS
 from intacct.sync.state import chunks, utc_now
@@ -16,26 +18,6 @@ from intacct.warehouse import Warehouse
 
 # The outcomes a person should read: what was refused, and what both sides changed.
 REVIEW_ACTIONS = ("rejected", "conflict")
-# Details keys that may never reach the log (sensitive values).
-_SECRET_FIELDS = {"tax_id", "TAXID"}
-
-
-def scrub(details: Mapping | None) -> dict:
-    """Details safe to store: sensitive fields replaced by a marker, recursively."""
-    if not details:
-        return {}
-    clean = {}
-    for key, value in details.items():
-        if key in _SECRET_FIELDS or (isinstance(value, Mapping) and value.get("field") in _SECRET_FIELDS):
-            clean[key] = "(hidden)" if not isinstance(value, Mapping) else {
-                k: (v if k == "field" else "(hidden)") for k, v in value.items()}
-        elif isinstance(value, Mapping):
-            clean[key] = scrub(value)
-        elif isinstance(value, list):
-            clean[key] = [scrub(v) if isinstance(v, Mapping) else v for v in value]
-        else:
-            clean[key] = value
-    return clean
 
 
 @dataclass
@@ -99,6 +81,7 @@ class RunLog:
         self.warehouse = warehouse
         self.runs = warehouse.tables["intacct_runs"]
         self.outcomes = warehouse.tables["intacct_record_outcomes"]
+        self.planned = warehouse.tables["intacct_planned_changes"]
 
     def start(self, run_id: str, entity_id: str, company_id: str, trigger: str, options: Mapping) -> None:
         with self.warehouse.engine.begin() as connection:
@@ -147,6 +130,45 @@ class RunLog:
             rows = connection.execute(select(self.outcomes).where(where).order_by(self.outcomes.c.outcome_id)
                                       .limit(limit)).mappings()
             return [dict(r) for r in rows], int(total)
+
+    # A dry run's plan -----------------------------------------------------------------------------
+
+    def plan_writer(self, run_id: str, object_name: str) -> Callable[[list[dict]], None]:
+        """Where a dry run streams its plan (``Plan.stream_to``): each chunk of planned changes is committed
+        as it comes. The object's plan of an earlier attempt of the same run (a retried task) is replaced."""
+        where = (self.planned.c.run_id == run_id) & (self.planned.c.object == object_name)
+        with self.warehouse.engine.begin() as connection:
+            connection.execute(delete(self.planned).where(where))
+
+        def write(changes: list[dict]) -> None:
+            now = utc_now()
+            rows = [{"run_id": run_id, "object": object_name, "direction": c["direction"], "action": c["action"],
+                     "bc_key": c.get("bc_key"), "intacct_key": None if c.get("intacct_key") is None else str(
+                         c["intacct_key"]), "reason": c.get("reason"), "errorno": c.get("errorno"),
+                     "details": scrub(c.get("details")), "planned_at": now} for c in changes]
+            with self.warehouse.engine.begin() as connection:
+                for chunk in chunks(rows, self.warehouse.chunk_size):
+                    connection.execute(self.planned.insert(), chunk)
+
+        return write
+
+    def planned_changes(self, run_id: str, object_name: str | None = None, *,
+                        chunk_size: int = 1000) -> Iterator[list[dict]]:
+        """A dry run's plan as it was written, chunk by chunk (``chunk_size`` rows at a time, in the order
+        planned): a plan of any size is read without holding it whole."""
+        after = 0
+        while True:
+            statement = select(self.planned).where(self.planned.c.run_id == run_id,
+                                                   self.planned.c.change_id > after)
+            if object_name:
+                statement = statement.where(self.planned.c.object == object_name)
+            with self.warehouse.engine.connect() as connection:
+                chunk = [dict(r) for r in connection.execute(
+                    statement.order_by(self.planned.c.change_id).limit(chunk_size)).mappings()]
+            if not chunk:
+                return
+            yield chunk
+            after = chunk[-1]["change_id"]
 
     def merge_object(self, run_id: str, object_name: str, counts: Mapping, api_calls: int,
                      failure: str | None = None, by_direction: Mapping[str, int] | None = None) -> None:

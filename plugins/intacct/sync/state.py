@@ -7,7 +7,7 @@ outcome commit together or not at all.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -72,8 +72,15 @@ class SyncState:
                                                    [str(k) for k in intacct_keys])
         else:
             rows = connection.execute(base).mappings()
-        return {row["bc_key"]: Link(row["bc_key"], row["intacct_key"], row["intacct_record_no"],
-                                    row["snapshot"] or {}, row["intacct_modified_at"]) for row in rows}
+        return {row["bc_key"]: _link(row) for row in rows}
+
+    def iter_links(self, connection: Connection, object_name: str, *, batch: int = 1000) -> Iterator[Link]:
+        """Every link of the object, streamed ``batch`` rows at a time (a server-side cursor on PostgreSQL):
+        a whole-company pass (delete reconciliation) keeps only what it looks for, never all links at once."""
+        table = self.t["intacct_links"]
+        statement = select(table).where(*self._of(table, object_name)).execution_options(yield_per=batch)
+        for row in connection.execute(statement).mappings():
+            yield _link(row)
 
     def save_links(self, connection: Connection, object_name: str, links: Sequence[Link]) -> None:
         """Upsert links; an Intacct record re-linked to another BC row (a BC user's choice) moves."""
@@ -159,6 +166,11 @@ class SyncState:
     def resolve_intents(self, connection: Connection, object_name: str, write_keys: Iterable[str]) -> None:
         table = self.t["intacct_pending_writes"]
         self._delete_in_chunks(connection, table, table.c.write_key, write_keys, *self._of(table, object_name))
+
+
+def _link(row: Mapping) -> Link:
+    return Link(row["bc_key"], row["intacct_key"], row["intacct_record_no"], row["snapshot"] or {},
+                row["intacct_modified_at"])
 
 
 def changed_since(watermark: Watermark, lookback: timedelta, full_refresh: bool) -> datetime | None:

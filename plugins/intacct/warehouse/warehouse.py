@@ -15,7 +15,7 @@ from intacct.warehouse.types import SQLITE_TYPE_NAMES, JsonDocument, LenientDate
 
 BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
 SYNC_TABLES = ("intacct_links", "intacct_watermarks", "intacct_runs", "intacct_record_outcomes",
-               "intacct_rejections", "intacct_pending_writes")
+               "intacct_rejections", "intacct_pending_writes", "intacct_planned_changes")
 DEFAULT_CHUNK_SIZE = 500
 PG_COPY_MIN_ROWS = 1_000  # PostgreSQL: fewer rows go as one multi-row INSERT, more through COPY
 PG_COPY_ROWS = 20_000  # rows per COPY (bounds the text held in memory)

@@ -324,3 +324,15 @@ def test_a_malformed_intacct_bill_is_refused_naming_the_field(field, value, expe
               "TRX_TOTALENTERED": "12.34", "STATE": "Posted", field: value}
     with pytest.raises(ValueError, match=expected):
         bill_from_intacct(record)
+
+
+def test_secret_columns_come_from_the_clients_secret_list_through_the_catalogue():
+    from intacct.client.fields import SECRET_ELEMENTS, is_secret_field
+
+    assert mapping.SECRET_COLUMNS == {"tax_id"}  # the BC column mapped to TAXID
+    every = [f for fields in (ACCOUNT_FIELDS, VENDOR_FIELDS, BILL_FIELDS, BILL_LINE_FIELDS) for f in fields]
+    assert mapping.SECRET_COLUMNS == {f.bc for f in every if is_secret_field(f.intacct)}
+    assert all(mapping.is_secret(name) for name in SECRET_ELEMENTS)
+    assert mapping.is_secret("tax_id") and mapping.is_secret("PAYTO.TAXID") and mapping.is_secret("TAXID")
+    assert not any(mapping.is_secret(f.bc) for f in every if f.bc != "tax_id")
+    assert not mapping.is_secret(None) and not mapping.is_secret("email")

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from sync_testkit import COMPANY, ENTITY, linked_vendor, new_bc_bill, new_bc_vendor, one, outcomes, rows
+from sync_testkit import (
+    COMPANY,
+    ENTITY,
+    bc_update,
+    linked_vendor,
+    new_bc_bill,
+    new_bc_vendor,
+    one,
+    outcomes,
+    rows,
+)
 
 from intacct.sync import EntityConfig, InjectedFault, RunOptions, SyncEngine
 
@@ -60,6 +70,11 @@ def test_dry_run_returns_the_plan_and_writes_nothing(any_warehouse, make_engine,
     assert ("to_intacct", "create", "B-dry") in {(c.direction, c.action, c.bc_key) for c in bills.plan.changes}
     assert vendors.counts["to_intacct"]["created"] == 1 and vendors.dry_run
     assert "bc-dry" in vendors.plan.as_text()
+    # the whole plan is in the run log too, read back chunk by chunk in the order planned
+    logged = list(engine.run_log.planned_changes(run_id, "vendors", chunk_size=2))
+    assert logged and all(len(chunk) <= 2 for chunk in logged)
+    assert [(r["direction"], r["action"], r["bc_key"]) for chunk in logged for r in chunk] == [
+        (c.direction, c.action, c.bc_key) for c in vendors.plan.changes]
     # the real run then does what was planned
     make_engine(any_warehouse).run("scheduled")
     assert one(any_warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])["phone"] == "+1 555 999 0000"
@@ -178,3 +193,69 @@ def test_the_clients_write_batch_size_sizes_the_engines_write_requests(warehouse
     write_requests = (client.usage.requests - before_requests) - sum(
         n for name, n in calls.items() if name != "create")
     assert calls["create"] == 150 and write_requests == 1  # one request, not one per 100 (the old engine cap)
+
+
+def test_a_dry_runs_plan_goes_to_the_run_log_in_chunks_as_it_is_produced(warehouse, make_engine, monkeypatch):
+    from intacct.sync import plan as plan_module
+    from intacct.sync.run_log import RunLog
+
+    monkeypatch.setattr(plan_module, "PLAN_CHUNK", 7)
+    monkeypatch.setattr(plan_module, "EXAMPLES_PER_ACTION", 2)
+    written_chunks = []
+    plan_writer = RunLog.plan_writer
+
+    def counting_writer(self, run_id, object_name):
+        write = plan_writer(self, run_id, object_name)
+        return lambda rows: (written_chunks.append((object_name, len(rows))), write(rows))
+
+    monkeypatch.setattr(RunLog, "plan_writer", counting_writer)
+    for _ in range(2):  # the same run key twice (a retried task): its plan replaces the first one
+        engine = make_engine(warehouse)
+        run_id = engine.start_run("sync_now", RunOptions(dry_run=True), run_key="manual__dry")
+        reports = {r.object: r for r in (engine.sync_accounts(run_id), engine.sync_vendors(run_id),
+                                         engine.sync_bills(run_id))}
+        engine.finish_run(run_id)
+    bills = reports["bills"]
+    planned = sum(n for direction in bills.counts.values() for n in direction.values())
+    assert planned > 14 and len(bills.plan) == planned
+    assert [n for name, n in written_chunks if name == "bills"].count(7) >= 2 * (planned // 7)
+    assert len(bills.plan.of("create", "to_bc")) == 2 and not bills.plan.complete
+    assert f"and {bills.counts['to_bc']['created'] - 2} more to_bc create change(s)" in bills.plan.as_text()
+    chunks = list(engine.run_log.planned_changes(run_id, "bills", chunk_size=5))
+    assert all(len(chunk) <= 5 for chunk in chunks) and sum(map(len, chunks)) == planned
+    keys = [row["bc_key"] for chunk in chunks for row in chunk if row["action"] == "create"]
+    assert len(keys) == len(set(keys)) == bills.counts["to_bc"]["created"]
+    assert all(row["reason"] for chunk in chunks for row in chunk)
+    everything = [row for chunk in engine.run_log.planned_changes(run_id) for row in chunk]
+    assert len(everything) == sum(len(r.plan) for r in reports.values())
+    assert rows(warehouse, "bc_bills") == rows(warehouse, "intacct_record_outcomes") == []
+
+
+def test_a_tax_id_never_reaches_the_run_log_the_plan_or_a_report(warehouse, make_engine, emulator):
+    from intacct.operators.report import review_text
+
+    make_engine(warehouse).run("scheduled")
+    vendor, record = linked_vendor(warehouse, emulator)
+    secrets = ("12-3456789", "98-7654321", "55-1234567")
+    bc_update(warehouse, "bc_vendors", {"vendor_id": vendor["vendor_id"]}, tax_id=secrets[0])
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"TAXID": secrets[1]})
+    new_bc_vendor(warehouse, "bc-secret", "Secretive Supplies", tax_id=secrets[2])
+    new_bc_vendor(warehouse, "bc-secret-bad", "", tax_id=secrets[2])  # rejected: no name
+    engine = make_engine(warehouse)
+    dry_id = engine.start_run("sync_now", RunOptions(dry_run=True, objects=("vendors",)))
+    dry = engine.sync_vendors(dry_id)
+    engine.finish_run(dry_id)
+    assert dry.counts["to_bc"]["conflicts"] == 1 and dry.counts["to_intacct"]["rejected"] == 1
+    (conflict,) = dry.plan.of("conflict")
+    assert "tax_id" in conflict.details["fields"] and conflict.details["fields"]["tax_id"]["winner"] == "intacct"
+    summary = make_engine(warehouse).run("sync_now", RunOptions(objects=("vendors",)))
+    assert one(warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])["tax_id"] == secrets[1]
+    logged = outcomes(warehouse, summary.run_id)
+    assert any("tax_id" in str(o["details"]) for o in logged)  # the conflict is logged, its values are not
+    shown = [dry.plan.as_text(), repr(dry.plan), repr(dry.plan.changes), str(logged),
+             str(list(engine.run_log.planned_changes(dry_id))), review_text(engine.run_log, summary.run_id),
+             summary.as_table(), *(str(rows(warehouse, name)) for name in (
+                 "intacct_runs", "intacct_record_outcomes", "intacct_planned_changes", "intacct_links",
+                 "intacct_rejections", "intacct_pending_writes"))]
+    for secret in secrets:
+        assert not any(secret in text for text in shown), secret
