@@ -15,7 +15,7 @@ from .credentials import Credentials
 from .errors import ConfigurationError, ErrorContext
 from .fields import spec_for
 from .prefetch import prefetched, side_by_side
-from .reading import BillPage, Page, Reader, join_bill_lines, record_range
+from .reading import BillPage, Page, Reader, join_children, record_range
 from .session import SessionInfo, SessionManager
 from .settings import ClientSettings
 from .setup_check import SetupReport, check_setup
@@ -101,14 +101,6 @@ class IntacctClient:
 
         return self._ahead(pages) if ahead else pages()
 
-    def iter_pages_by_key(self, object: str, fields: Sequence[str] | None = None, *,
-                          where: F.Filter | None = None, ahead: bool = True) -> Iterator[Page]:
-        """Every record in RECORDNO order (see ``Reader.iter_pages_by_key``), optionally one page ahead."""
-        def pages() -> Iterator[Page]:
-            return self._reader.iter_pages_by_key(object, fields, where=where)
-
-        return prefetched(pages) if ahead else pages()
-
     def iter_records(self, object: str, fields: Sequence[str] | None = None, *,
                      modified_since: datetime | None = None, where: F.Filter | None = None,
                      ahead: bool = False) -> Iterator[dict]:
@@ -145,44 +137,54 @@ class IntacctClient:
         keeps lines modified at or after it; ``bills`` = (first, last) keeps the lines of bills with a
         RECORDNO in that closed range (either end None), e.g. to split one read into two that run side by
         side."""
-        return self._ahead(lambda: self._reader.iter_bill_lines(fields, modified_since=modified_since,
-                                                                bills=bills))
+        return self._ahead(lambda: self._reader.iter_children("APBILLITEM", "RECORDKEY", fields,
+                                                              modified_since=modified_since, parents=bills))
 
     def iter_bills_with_lines(self, fields: Sequence[str] | None = None, line_fields: Sequence[str] | None = None,
                               *, bills: tuple[int | None, int | None] | None = None,
                               where: F.Filter | None = None, parts: int = 1) -> Iterator[BillPage]:
-        """Bills with their lines, for a full read: APBILL by RECORDNO and APBILLITEM by RECORDKEY read side by
-        side (two requests in flight, within ``max_concurrency``), merged into pages of bills, each with
-        ``lines`` (RECORDNO → the bill's lines in line order). Calls: ceil(bills / 2000) + ceil(lines / 2000).
+        """Bills with their lines, for a full read (``iter_with_children`` of APBILL and APBILLITEM by RECORDKEY):
+        each page's ``lines`` maps a bill's RECORDNO to its lines in line order."""
+        return self.iter_with_children("APBILL", "APBILLITEM", "RECORDKEY", fields, line_fields, span=bills,
+                                       where=where, parts=parts)
+
+    def iter_with_children(self, object: str, child: str, parent_field: str, fields: Sequence[str] | None = None,
+                           child_fields: Sequence[str] | None = None, *,
+                           span: tuple[int | None, int | None] | None = None, where: F.Filter | None = None,
+                           parts: int = 1) -> Iterator[BillPage]:
+        """Records with their children, for a full read: ``object`` by RECORDNO and ``child`` by
+        (``parent_field``, RECORDNO) read side by side (two requests in flight, within ``max_concurrency``),
+        merged into pages, each with ``lines`` (a record's RECORDNO → its children in line order). Calls:
+        ceil(records / 2000) + ceil(children / 2000).
 
         ``parts=2`` splits the RECORDNO range in two halves read at the same time (four reads; pages of the
-        halves alternate, each half in RECORDNO order): with more lines than bills the lines alone would
-        keep one slot busy while the other idles, so this keeps both busy, for two calls more (the range's
-        ends) and up to two partial pages.
+        halves alternate, each half in RECORDNO order): with more children than records the children alone
+        would keep one slot busy while the other idles, so this keeps both busy, for two calls more (the
+        range's ends) and up to two partial pages.
 
-        ``cursor`` is (None, last RECORDNO): a read by RECORDNO is no watermark of modification times, so take
-        the time the read started (less the look-back) as the next run's watermark. A bill changed while the
-        read is under way may come with its lines from before or after the change; its WHENMODIFIED is later
-        than that start, so the next incremental run reads it again. ``where`` filters the bills only (lines
-        of bills it leaves out are read and dropped); ``bills`` restricts both reads to a RECORDNO range.
+        ``cursor`` is (None, last RECORDNO): a read by RECORDNO is no watermark of modification times. A record
+        changed while the read is under way may come with its children from before or after the change; its
+        WHENMODIFIED is later than the read's start, so the next incremental run reads it again. ``where``
+        filters the records only (children of records it leaves out are read and dropped); ``span`` restricts
+        both reads to a RECORDNO range.
         """
         if parts not in (1, 2):
             raise ValueError(f"parts must be 1 or 2, got {parts!r}")
         if parts == 2:
-            return self._bills_with_lines_in_halves(fields, line_fields, bills, where)
-        bill_pages, line_pages = side_by_side(
-            lambda: self._reader.bill_pages_by_record_no(fields, bills=bills, where=where),
-            lambda: self._reader.iter_bill_lines(line_fields, bills=bills),
+            return self._in_halves(object, child, parent_field, fields, child_fields, span, where)
+        pages, child_pages = side_by_side(
+            lambda: self._reader.pages_by_record_no(object, fields, span=span, where=where),
+            lambda: self._reader.iter_children(child, parent_field, child_fields, parents=span),
             depth=max(1, self.settings.read_ahead_pages))
-        return join_bill_lines(bill_pages, line_pages)
+        return join_children(pages, child_pages, parent_field)
 
-    def _bills_with_lines_in_halves(self, fields, line_fields, bills, where) -> Iterator[BillPage]:
-        span = self._reader.record_no_span("APBILL", F.and_(where, record_range("RECORDNO", bills)))
-        if span is None:
+    def _in_halves(self, object, child, parent_field, fields, child_fields, span, where) -> Iterator[BillPage]:
+        ends = self._reader.record_no_span(object, F.and_(where, record_range("RECORDNO", span)))
+        if ends is None:
             return
-        middle = (span[0] + span[1]) // 2
-        halves = [self.iter_bills_with_lines(fields, line_fields, bills=part, where=where)
-                  for part in ((span[0], middle), (middle + 1, span[1]))]
+        middle = (ends[0] + ends[1]) // 2
+        halves = [self.iter_with_children(object, child, parent_field, fields, child_fields, span=part, where=where)
+                  for part in ((ends[0], middle), (middle + 1, ends[1]))]
         try:
             while halves:
                 for half in list(halves):

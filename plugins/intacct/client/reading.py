@@ -222,27 +222,6 @@ class Reader:
                 if fresh:
                     yield Page(fresh, (None, fresh[-1][RECORDNO]))
 
-    def iter_pages_by_key(self, object_name: str, fields: Sequence[str] | None = None, *,
-                          where: F.Filter | None = None) -> Iterator[Page]:
-        """Every record in RECORDNO order, a page at a time, unreadable rows in ``Page.rejected``.
-
-        For a read from the beginning: its keys are Intacct's complete key list, and children read by their
-        parent's key (bill lines by RECORDKEY) can be merged with it page by page. A page's cursor is
-        (None, last RECORDNO): the order says nothing about WHENMODIFIED, so no page moves a watermark."""
-        spec = spec_for(object_name)
-        extra = [spec.modified_field] if spec.modified_field else []
-        select = _unique([*(fields or spec.default_fields), RECORDNO, *extra])
-        last: tuple | None = None
-        while True:
-            condition = F.and_(where, _after((RECORDNO,), last)) if last is not None else where
-            batch = self.run_query(spec, select, condition, (RECORDNO,))
-            if batch.rows:
-                last = (batch.rows[-1][RECORDNO],)
-            if batch.rows or batch.rejected:
-                yield Page(batch.rows, (None, last[0] if last else None), batch.rejected)
-            if not batch.more or not batch.rows:
-                return
-
     def _keyset(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
                 keys: Sequence[str] = (RECORDNO,), page_size: int | None = None) -> Iterator[list[dict]]:
         """Pages ordered by ``keys``, each starting strictly after the last row of the previous one."""
@@ -293,21 +272,24 @@ class Reader:
             _sort_lines(bill_lines)
         return lines
 
-    def iter_bill_lines(self, fields: Sequence[str] | None = None, *, modified_since: datetime | None = None,
-                        bills: tuple[int | None, int | None] | None = None) -> Iterator[list[dict]]:
-        """Every bill line (APBILLITEM) as its own keyset read: pages of ``page_size`` rows ordered by
-        (RECORDKEY, RECORDNO), so ceil(lines / page_size) calls and each bill's lines consecutive.
+    def iter_children(self, object_name: str, parent_field: str, fields: Sequence[str] | None = None, *,
+                      modified_since: datetime | None = None,
+                      parents: tuple[int | None, int | None] | None = None) -> Iterator[list[dict]]:
+        """Every child record (bill lines: APBILLITEM by RECORDKEY) as its own keyset read: pages of
+        ``page_size`` rows ordered by (``parent_field``, RECORDNO), so ceil(children / page_size) calls and each
+        parent's children consecutive.
 
-        ``modified_since`` keeps the lines modified at or after it (or with no modification time);
-        ``bills`` = (first, last) keeps the lines of bills whose RECORDNO is in that closed range (either
-        end may be None). Unreadable lines raise MalformedValue: a bill must not lose a line silently.
+        ``modified_since`` keeps the children modified at or after it (or with no modification time);
+        ``parents`` = (first, last) keeps the children of parents whose RECORDNO is in that closed range (either
+        end may be None). Unreadable children raise MalformedValue: a parent must not lose a child silently.
         """
-        spec = spec_for("APBILLITEM")
-        where = record_range("RECORDKEY", bills)
+        spec = spec_for(object_name)
+        where = record_range(parent_field, parents)
         if modified_since is not None:
             _require_aware(modified_since)
             where = F.and_(where, F.or_(F.gte("WHENMODIFIED", modified_since), F.is_null("WHENMODIFIED")))
-        return self._keyset(spec, _line_select(spec, fields), where, ("RECORDKEY", RECORDNO))
+        select = _unique([*(fields or spec.default_fields), RECORDNO, parent_field])
+        return self._keyset(spec, select, where, (parent_field, RECORDNO))
 
     def record_no_span(self, object_name: str, where: F.Filter | None = None) -> tuple[int, int] | None:
         """(lowest, highest) RECORDNO of ``object_name`` (within ``where``), or None when it has none: two
@@ -321,14 +303,16 @@ class Reader:
             ends.append(batch.rows[0][RECORDNO])
         return ends[0], ends[1]
 
-    def bill_pages_by_record_no(self, fields: Sequence[str] | None = None, *,
-                                bills: tuple[int | None, int | None] | None = None,
-                                where: F.Filter | None = None) -> Iterator[Page]:
-        """Bills (APBILL) as a keyset read ordered by RECORDNO, as pages; ``cursor`` is (None, last RECORDNO).
-        Unreadable bills are in ``Page.rejected`` as with ``iter_pages``."""
-        spec = spec_for("APBILL")
-        select = _unique([*(fields or spec.default_fields), RECORDNO])
-        base = F.and_(where, record_range(RECORDNO, bills))
+    def pages_by_record_no(self, object_name: str, fields: Sequence[str] | None = None, *,
+                           span: tuple[int | None, int | None] | None = None,
+                           where: F.Filter | None = None) -> Iterator[Page]:
+        """Every record as a keyset read ordered by RECORDNO, as pages; ``cursor`` is (None, last RECORDNO).
+        Unreadable records are in ``Page.rejected`` as with ``iter_pages``. A read from the beginning: its
+        keys are Intacct's complete key list."""
+        spec = spec_for(object_name)
+        extra = [spec.modified_field] if spec.modified_field else []
+        select = _unique([*(fields or spec.default_fields), RECORDNO, *extra])
+        base = F.and_(where, record_range(RECORDNO, span))
         last: int | None = None
         while True:
             condition = F.and_(base, F.gt(RECORDNO, last)) if last is not None else base
@@ -348,10 +332,12 @@ class Reader:
         return AuditReader(self).iter_events(object_name, since, modes)
 
 
-def join_bill_lines(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]]) -> Iterator[BillPage]:
-    """Merge bills ordered by RECORDNO with lines ordered by RECORDKEY: each bill page gets exactly its
-    lines, reading line pages only as far as its last bill. Memory: one bill page, the lines of its bills and
-    one line page. Lines of bills that are not in the bill read (filtered out, deleted) are dropped."""
+def join_children(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]],
+                  parent_field: str = "RECORDKEY") -> Iterator[BillPage]:
+    """Merge records ordered by RECORDNO with their children ordered by ``parent_field`` (bills and lines):
+    each page gets exactly its records' children, reading child pages only as far as its last record. Memory:
+    one page, its children and one child page. Children of records not in the read (filtered out, deleted)
+    are dropped."""
     buffer: list[dict] = []
     position = 0
     exhausted = False
@@ -360,10 +346,10 @@ def join_bill_lines(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]]
             wanted: dict[int, list[dict]] = {row[RECORDNO]: [] for row in page.records}
             top = max(wanted, default=None)
             while top is not None:
-                while position < len(buffer) and buffer[position]["RECORDKEY"] <= top:
+                while position < len(buffer) and buffer[position][parent_field] <= top:
                     row = buffer[position]
                     position += 1
-                    target = wanted.get(row["RECORDKEY"])
+                    target = wanted.get(row[parent_field])
                     if target is not None:
                         target.append(row)
                 if position < len(buffer) or exhausted:

@@ -81,9 +81,9 @@ def test_malformed_intacct_bills_are_rejected_one_by_one(any_warehouse, make_eng
                 record.update(changes[record["RECORDNO"]])
         return records
 
-    def spoiling(read):  # the paged reads, by modification time and (a first read) by key
-        def pages(object_name, fields, **kwargs):
-            for page in read(object_name, fields, **kwargs):
+    def spoiling(read):  # the paged reads, by modification time and (a first read) by key with lines
+        def pages(object_name, *args, **kwargs):
+            for page in read(object_name, *args, **kwargs):
                 if object_name == "APBILL":
                     if not spoiled:
                         for (kind, (change, _)), record in zip(MALFORMED.items(), page.records, strict=False):
@@ -97,7 +97,7 @@ def test_malformed_intacct_bills_are_rejected_one_by_one(any_warehouse, make_eng
         return spoil(found) if object_name == "APBILL" else found
 
     monkeypatch.setattr(engine.client, "iter_pages", spoiling(engine.client.iter_pages))
-    monkeypatch.setattr(engine.client, "iter_pages_by_key", spoiling(engine.client.iter_pages_by_key))
+    monkeypatch.setattr(engine.client, "iter_with_children", spoiling(engine.client.iter_with_children))
     monkeypatch.setattr(engine.client, "find", find)
     summary = engine.run("scheduled", RunOptions(objects=("bills",)))
     assert summary.status == "partial", summary.message
