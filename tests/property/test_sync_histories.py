@@ -49,12 +49,7 @@ CASES = {
 
 # Classes of an open engine finding (RELIABILITY.md): left out of every alphabet, and their own case skipped,
 # while the finding's minimal replay is an xfail(strict=True) test; remove the entry once the fix is merged.
-OPEN: dict[str, str] = {
-    "company_id_collisions": "finding 4: the same vendor id in two BC companies of two entities is refused "
-                             "forever (tests/intacct/sync/test_open_findings.py)",
-    "malformed_intacct_keys": "finding 5: a malformed or missing RECORDNO fails every run that reconciles "
-                              "deletes (tests/intacct/sync/test_open_findings.py)",
-}
+OPEN: dict[str, str] = {}
 
 
 def _without_open(alphabet: Alphabet) -> Alphabet:

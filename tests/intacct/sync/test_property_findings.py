@@ -1,8 +1,5 @@
-"""Findings of the property suite (RELIABILITY.md) whose engine fix is not merged yet.
-
-Each test is the finding's minimal replay, marked ``xfail(strict=True)``: it fails today, and the mark must be
-removed (the test then guards the fix) when the fix lands.
-"""
+"""Findings of the property suite (RELIABILITY.md), each as its minimal replay: they failed before their
+fix and now guard it."""
 
 from __future__ import annotations
 
@@ -12,16 +9,12 @@ import pytest
 from sync_testkit import COMPANY, ENTITY, insert, new_bc_vendor, now, one, outcomes, rows
 
 from intacct.client import ClientSettings, Credentials, IntacctClient
-from intacct.client.errors import MalformedValue
 from intacct.sync import EntityConfig, RunOptions, SyncEngine
 
 pytestmark = pytest.mark.integration
 VENDORS = RunOptions(objects=("vendors",))
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3 (RELIABILITY.md): two new BC vendors sharing a tax id or a "
-                   "normalized name, with no Intacct match, are both created in Intacct instead of both "
-                   "needing review (sync/vendors.py, being rewritten)")
 @pytest.mark.parametrize("shared", ["tax_id", "name"])
 def test_two_new_bc_vendors_alike_with_no_intacct_match_both_need_review(warehouse, make_engine, emulator,
                                                                          shared):
@@ -49,10 +42,6 @@ def _client_of(emulator, entity: str) -> IntacctClient:
                          transport=emulator.transport())
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4 (RELIABILITY.md): the same BC vendor id in two BC companies "
-                   "synced into two entities of one Intacct company: the second create is refused forever "
-                   "(BL34000061, the first vendor is private to the other entity, so the derived id looks free) "
-                   "and retried by every run (sync/vendors.py, being rewritten)")
 def test_the_same_vendor_id_in_two_entities_gets_two_vendorids(warehouse, make_engine, emulator):
     first = make_engine(warehouse)  # bc-us ↔ US01
     new_bc_vendor(warehouse, "V7001", "Alpha Hardware")
@@ -69,10 +58,6 @@ def test_the_same_vendor_id_in_two_entities_gets_two_vendorids(warehouse, make_e
         assert one(warehouse, "bc_vendors", company_id="bc-us", vendor_id="V7001")["intacct_vendor_id"] == "V7001"
 
 
-@pytest.mark.xfail(strict=True, raises=MalformedValue, reason="finding 5 (RELIABILITY.md): one record whose RECORDNO "
-                   "Intacct answers malformed (1e400, 12,5) or leaves out makes every run that reconciles deletes "
-                   "raise MalformedValue from list_record_numbers (sync/vendors.py, sync/bills.py "
-                   "reconcile_deletes, being rewritten)")
 @pytest.mark.parametrize("object_name", ["VENDOR", "APBILL"])
 @pytest.mark.parametrize("text", ["1e400", None])
 def test_a_malformed_recordno_is_a_rejection_not_a_failed_run(warehouse, make_engine, emulator, object_name, text):
