@@ -194,6 +194,14 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         return {row[key]: dict(row) for row in
                 self.ctx.warehouse.select_in_chunks(connection, statement, table.c[column], list(values))}
 
+    def still_refused(self, rows: dict[str, dict], versions: dict[str, str]) -> dict[str, dict]:
+        """``rows`` without those Intacct refused as they are now (same ``versions``): sending them again would
+        be refused again, so they wait, still listed as rejected, until BC changes them (or what they need)."""
+        if not hasattr(self, "_refused"):
+            self._refused = self.ctx.state.refused(self.object_name, "to_intacct")
+        return {key: row for key, row in rows.items()
+                if key not in self._refused or self._refused[key] != versions.get(key)}
+
     def bc_rows(self, connection, keys: Iterable) -> dict[str, dict]:
         """This company's rows of the object's BC table with these BC keys."""
         return self.company_rows(connection, self.spec.bc_table, self.spec.bc_key, self.spec.bc_key, keys)
@@ -241,7 +249,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
                 continue
             if change.action == "reject":
                 self.ctx.state.reject(connection, self.object_name, change.direction, str(key), change.reason,
-                                      change.errorno)
+                                      change.errorno, change.version)
             elif change.action != "skip":
                 succeeded.setdefault(change.direction, []).append(str(key))
         for direction, keys in succeeded.items():

@@ -14,7 +14,6 @@ writes; the hooks here are the bill's lines, its content hash and the paid-bill 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC
 
 import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
@@ -32,7 +31,7 @@ from intacct.sync.mapping import (
 )
 from intacct.sync.plan import PlannedChange
 from intacct.sync.spec import BILL_LINES, BILLS
-from intacct.sync.state import Link, chunks, snapshot_hash, utc_now
+from intacct.sync.state import Link, chunks, snapshot_hash, stamp, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
 
@@ -62,13 +61,6 @@ def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None,
                    for name, kind in LINE} for line in ordered],
     }
     return snapshot_hash(content)
-
-
-def stamp(value) -> str | None:
-    """A BC ``updated_at`` as comparable text (UTC; naive values are UTC, as the warehouse stores them)."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def bc_bill_id_for(record_no: int) -> str:
@@ -491,6 +483,15 @@ class BillSync(ObjectSync):
         self.record_now(locked)
         self._send_updates(updates, lines, vendor_links)
 
+    def _versions(self, rows: dict[str, dict]) -> dict[str, str]:
+        """What a bill's write depends on, as BC has it now: the bill (its lines bump its updated_at) and its
+        vendor (a refusal for an inactive vendor is made good in the vendor)."""
+        with self.ctx.warehouse.engine.connect() as connection:
+            vendors = self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id",
+                                        {r["vendor_id"] for r in rows.values()})
+        return {key: f"{stamp(r.get('updated_at'))}|{stamp((vendors.get(r['vendor_id']) or {}).get('updated_at'))}"
+                for key, r in rows.items()}
+
     def _sync_bc_creates(self, bill_ids: list[str]) -> None:
         rows, lines, _, vendor_links = self._load(bill_ids)
         self._send_creates(rows, lines, vendor_links)
@@ -559,6 +560,8 @@ class BillSync(ObjectSync):
         return kept
 
     def _send_creates(self, candidates: dict[str, dict], lines, vendor_links) -> None:
+        versions = self._versions(candidates)
+        candidates = self.still_refused(candidates, versions)
         valid, _ = self._validate(candidates, lines, vendor_links)
         valid = self._refuse_duplicate_numbers(valid)
         vendor_links = self._ensure_vendors_in_intacct(valid, vendor_links)
@@ -577,7 +580,8 @@ class BillSync(ObjectSync):
             if fields is None:
                 continue
             change = self.plan.add(PlannedChange(self.object_name, "to_intacct", "create", bill_id, None,
-                                                 reason="BC bill ready to pay", values=fields))
+                                                 reason="BC bill ready to pay", values=fields,
+                                                 version=versions.get(bill_id)))
             writes.append(Create(change, fields, f"{vendor}|{bill_number}"))
             self._lines[bill_id] = lines.get(bill_id, [])
         self.create_in_intacct(writes, {row["bill_id"]: row for row in valid})
@@ -611,6 +615,9 @@ class BillSync(ObjectSync):
     def _send_updates(self, updates, lines, vendor_links) -> None:
         if not updates:
             return
+        versions = self._versions({row["bill_id"]: row for row, _, _ in updates})
+        waiting = self.still_refused({row["bill_id"]: row for row, _, _ in updates}, versions)
+        updates = [u for u in updates if u[0]["bill_id"] in waiting]
         valid, _ = self._validate({row["bill_id"]: row for row, _, _ in updates}, lines, vendor_links)
         valid_ids = {row["bill_id"] for row in valid}
         pushes = []
@@ -624,7 +631,7 @@ class BillSync(ObjectSync):
             change = self.plan.add(PlannedChange(
                 self.object_name, "to_intacct", "update", row["bill_id"], str(row["intacct_record_no"]),
                 reason="bill edited in BC: sent with all its lines", values=fields,
-                details={"vendor": vendor_links.get(row["vendor_id"])}))
+                details={"vendor": vendor_links.get(row["vendor_id"])}, version=versions.get(row["bill_id"])))
             record_no = row["intacct_record_no"]
             pushes.append(Push(change, fields, base=(link.snapshot.get("bc_hash") if link else None) or "none",
                                intended=bc_hash, link=Link(row["bill_id"], str(record_no), record_no,

@@ -49,6 +49,7 @@ class PlannedChange:
     values: dict[str, Any] = field(default_factory=dict, repr=False)
     details: dict[str, Any] = field(default_factory=dict)
     errorno: str | None = None
+    version: str | None = None  # what the BC record was when sent (kept with a refusal: see SyncState.refused)
 
     def describe(self) -> str:
         keys = " / ".join(k for k in (self.bc_key and f"BC {self.bc_key}",

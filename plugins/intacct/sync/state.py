@@ -22,6 +22,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def stamp(value) -> str | None:
+    """A BC ``updated_at`` as comparable text (UTC; naive values are UTC, as the warehouse stores them)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
 def snapshot_hash(values: Mapping) -> str:
     return hashlib.sha256(dumps(values).encode()).hexdigest()[:32]
 
@@ -127,19 +134,31 @@ class SyncState:
                 *self._of(table, object_name), table.c.direction == direction))
             return {key: reason for key, reason in rows}
 
+    def refused(self, object_name: str, direction: str) -> dict[str, str]:
+        """Record key → the version of the BC record Intacct refused (with an error number of its own: a
+        refusal, not a lost answer). Sending that same version again would be refused again."""
+        table = self.t["intacct_rejections"]
+        with self.warehouse.engine.connect() as connection:
+            rows = connection.execute(select(table.c.record_key, table.c.record_version).where(
+                *self._of(table, object_name), table.c.direction == direction, table.c.errorno.is_not(None),
+                table.c.record_version.is_not(None)))
+            return {key: version for key, version in rows}
+
     def reject(self, connection: Connection, object_name: str, direction: str, record_key: str, reason: str,
-               errorno: str | None) -> None:
+               errorno: str | None, version: str | None = None) -> None:
         table = self.t["intacct_rejections"]
         now = utc_now()
         key = and_(*self._of(table, object_name), table.c.direction == direction, table.c.record_key == record_key)
         existing = connection.execute(select(table.c.attempts).where(key)).first()
         if existing:
             connection.execute(update(table).where(key).values(
-                reason=reason, errorno=errorno, attempts=existing[0] + 1, last_rejected_at=now))
+                reason=reason, errorno=errorno, attempts=existing[0] + 1, last_rejected_at=now,
+                record_version=version))
         else:
             connection.execute(table.insert().values(
                 object=object_name, company_id=self.company_id, direction=direction, record_key=record_key,
-                reason=reason, errorno=errorno, attempts=1, first_rejected_at=now, last_rejected_at=now))
+                reason=reason, errorno=errorno, attempts=1, first_rejected_at=now, last_rejected_at=now,
+                record_version=version))
 
     def clear_rejections(self, connection: Connection, object_name: str, direction: str,
                          record_keys: Iterable[str]) -> None:

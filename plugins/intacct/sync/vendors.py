@@ -25,7 +25,7 @@ from intacct.sync.mapping import (
 )
 from intacct.sync.plan import PlannedChange
 from intacct.sync.spec import VENDORS
-from intacct.sync.state import Link, changed_since, chunks, snapshot_hash, utc_now
+from intacct.sync.state import Link, changed_since, chunks, snapshot_hash, stamp, utc_now
 from intacct.sync.validation import validate_vendor_for_intacct
 from intacct.sync.vendor_ids import VendorIndex, company_vendor_id, derive_vendor_id
 
@@ -135,7 +135,7 @@ class VendorSync(ObjectSync):
             return None
         fields = {**write.request.fields, "VENDORID": qualified}
         change = self.plan.add(PlannedChange(
-            self.object_name, "to_intacct", "create", bc_key, qualified, values=fields,
+            self.object_name, "to_intacct", "create", bc_key, qualified, values=fields, version=write.change.version,
             reason=f"new BC vendor; VENDORID {write.change.intacct_key} is held by a vendor this entity cannot "
                    f"see, so it is created as {qualified}"))
         return Create(change, fields, qualified, request_key=f"vendor:{bc_key}:{qualified}")
@@ -170,6 +170,11 @@ class VendorSync(ObjectSync):
                 valid.append(row)
         self.record_now(rejected)
         self.handled.update(row["vendor_id"] for row in unlinked)
+        if not valid:
+            return
+        versions = {row["vendor_id"]: stamp(row.get("updated_at")) for row in valid}
+        kept = self.still_refused({row["vendor_id"]: row for row in valid}, versions)
+        valid = [row for row in valid if row["vendor_id"] in kept]
         if not valid:
             return
         plain = {row["vendor_id"]: derive_vendor_id(row["vendor_id"]) for row in valid}
@@ -227,7 +232,8 @@ class VendorSync(ObjectSync):
                 fields = vendor_to_intacct({**row, "intacct_vendor_id": intacct_id})
                 creates.append(Create(PlannedChange(
                     self.object_name, "to_intacct", "create", bc_key, intacct_id,
-                    reason="new BC vendor; no matching vendor in Intacct", values=fields), fields, intacct_id))
+                    reason="new BC vendor; no matching vendor in Intacct", values=fields,
+                    version=versions[bc_key]), fields, intacct_id))
         creates, twins = self.refuse_twins(creates, {row["vendor_id"]: row for row in valid})
         for create in creates:
             self.plan.add(create.change)

@@ -93,9 +93,6 @@ def _write_calls(emulator) -> int:
     return sum(n for name, n in calls.items() if name.split("_")[0] in ("create", "update", "delete"))
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6 (RELIABILITY.md): a BC bill Intacct refuses because its vendor "
-                   "is inactive (BL03000132) is sent again, unchanged, by every later run: no run is ever quiet "
-                   "(sync/bills.py, being rewritten)")
 def test_a_refused_bill_is_not_sent_again_until_something_changes(warehouse, make_engine, emulator):
     engine = make_engine(warehouse, policy="bc_wins")
     engine.run("scheduled")
