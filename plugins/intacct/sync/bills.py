@@ -483,13 +483,15 @@ class BillSync(ObjectSync):
         self.record_now(locked)
         self._send_updates(updates, lines, vendor_links)
 
-    def _versions(self, rows: dict[str, dict]) -> dict[str, str]:
-        """What a bill's write depends on, as BC has it now: the bill (its lines bump its updated_at) and its
-        vendor (a refusal for an inactive vendor is made good in the vendor)."""
+    def _versions(self, rows: dict[str, dict], lines) -> dict[str, str]:
+        """What a bill's write depends on, as BC has it now: the bill with its lines (by content: a fix of a
+        line alone counts) and its vendor (a refusal for an inactive vendor is made good in the vendor)."""
         with self.ctx.warehouse.engine.connect() as connection:
             vendors = self.company_rows(connection, "bc_vendors", "vendor_id", "vendor_id",
                                         {r["vendor_id"] for r in rows.values()})
-        return {key: f"{stamp(r.get('updated_at'))}|{stamp((vendors.get(r['vendor_id']) or {}).get('updated_at'))}"
+        return {key: "|".join((content_hash(r, lines.get(key, []), r["vendor_id"], self.location),
+                               str(stamp(r.get("updated_at"))),
+                               str(stamp((vendors.get(r["vendor_id"]) or {}).get("updated_at")))))
                 for key, r in rows.items()}
 
     def _sync_bc_creates(self, bill_ids: list[str]) -> None:
@@ -560,7 +562,7 @@ class BillSync(ObjectSync):
         return kept
 
     def _send_creates(self, candidates: dict[str, dict], lines, vendor_links) -> None:
-        versions = self._versions(candidates)
+        versions = self._versions(candidates, lines)
         candidates = self.still_refused(candidates, versions)
         valid, _ = self._validate(candidates, lines, vendor_links)
         valid = self._refuse_duplicate_numbers(valid)
@@ -615,7 +617,7 @@ class BillSync(ObjectSync):
     def _send_updates(self, updates, lines, vendor_links) -> None:
         if not updates:
             return
-        versions = self._versions({row["bill_id"]: row for row, _, _ in updates})
+        versions = self._versions({row["bill_id"]: row for row, _, _ in updates}, lines)
         waiting = self.still_refused({row["bill_id"]: row for row, _, _ in updates}, versions)
         updates = [u for u in updates if u[0]["bill_id"] in waiting]
         valid, _ = self._validate({row["bill_id"]: row for row, _, _ in updates}, lines, vendor_links)
