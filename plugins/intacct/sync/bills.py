@@ -166,7 +166,6 @@ class BillSync(ObjectSync):
             if row is None:
                 changes.append(self._plan_import(bill, lines, vendors))
                 continue
-            self.handled.add(row["bill_id"])
             compared.append(self._compared(row, bc_lines.get(row["bill_id"], []), bill, lines, link))
         decided = self._decide(compared)
         for entry in compared:

@@ -18,6 +18,7 @@ from intacct.client.errors import DuplicateRecord
 from intacct.sync.base import Create, ObjectSync, Push
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
+    SECRET_COLUMNS,
     VENDOR_SYNCED_FIELDS,
     intacct_fields,
     normalize_bc_vendor,
@@ -44,10 +45,11 @@ def vendor_record(record) -> dict:
 
 
 def comparable(values: dict) -> dict:
-    """Normalized synced values with the tax id replaced by a hash: snapshots never hold a tax id."""
+    """Normalized synced values with every secret (the tax id) replaced by a hash: snapshots never hold one."""
     out = {name: values.get(name) for name in FIELDS}
-    if out.get("tax_id") is not None:
-        out["tax_id"] = "sha256:" + hashlib.sha256(str(out["tax_id"]).encode()).hexdigest()[:24]
+    for name in SECRET_COLUMNS.intersection(out):
+        if out[name] is not None:
+            out[name] = "sha256:" + hashlib.sha256(str(out[name]).encode()).hexdigest()[:24]
     return out
 
 
