@@ -126,7 +126,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         if child is not None:
             pages = client.iter_with_children(spec.intacct_object, child.intacct_object, child.parent_field,
                                               intacct_fields(spec.intacct_object),
-                                              intacct_fields(child.intacct_object), parts=2)
+                                              intacct_fields(child.intacct_object))
         else:
             pages = client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
         complete, newest = True, None

@@ -14,6 +14,7 @@ writes; the hooks here are the bill's lines, its content hash and the paid-bill 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
@@ -78,6 +79,7 @@ class BillSync(ObjectSync):
         self.seen_record_nos = SeenNumbers()  # every RECORDNO read: compact, a run may read millions
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
+        self.written_at: set = set()  # the stamps of this run's pages of bills written from Intacct
 
     def start_reading(self, watermark) -> None:
         # WHENMODIFIED has whole seconds, so an edit in the second of our last read keeps the timestamp we
@@ -285,7 +287,10 @@ class BillSync(ObjectSync):
     def _apply_to_bc(self, changes: list[PlannedChange], cursor) -> None:
         """One transaction per page: bills, their lines, links, outcomes and the page's watermark."""
         ctx = self.ctx
+        # Bills written with Intacct's whole content get ``now``; a state change alone gets a stamp of its own,
+        # since such a row may still hold a BC edit to send (see ``sync_bc_bills``).
         now = utc_now()
+        state_now = now + timedelta(microseconds=1)
         header = [c for c in self.spec.bc_columns(self.bills) if c not in ("intacct_record_no", "vendor_id")]
         quiet, self._quiet_links = self._quiet_links, []
         links = list(quiet)
@@ -307,19 +312,22 @@ class BillSync(ObjectSync):
                     lines[change.bc_key] = values["lines"]
                 else:
                     states.append({"key": change.bc_key, **{name: values[name] for name in STATE_COLUMNS}})
-                snapshot = {**values["snapshot"], **({"bc_updated_at": stamp(now)} if values.get("stamp") else {})}
+                written = now if "lines" in values else state_now
+                snapshot = {**values["snapshot"], **({"bc_updated_at": stamp(written)} if values.get("stamp") else {})}
                 links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), snapshot,
                                   values.get("intacct_modified_at")))
         with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
             ctx.warehouse.upsert(connection, "bc_bills", inserts)
-            for batch, columns in ((rewrites, header), (states, STATE_COLUMNS)):
+            for batch, columns, written in ((rewrites, header, now), (states, STATE_COLUMNS, state_now)):
                 if batch:
                     connection.execute(update(self.bills).where(
                         self.bills.c.company_id == ctx.company, self.bills.c.bill_id == bindparam("key")).values(
-                        {**{name: bindparam(name) for name in columns}, "updated_at": now}), batch)
+                        {**{name: bindparam(name) for name in columns}, "updated_at": written}), batch)
             self._replace_lines(connection, lines)
             ctx.state.save_links(connection, self.object_name, links)
             self.record(connection, changes)
+        if inserts or rewrites:
+            self.written_at.add(now)
 
     def _replace_lines(self, connection, lines_by_bill: dict[str, list[dict]]) -> None:
         """Lines travel with their bill: a rewritten bill gets exactly Intacct's lines."""
@@ -426,6 +434,10 @@ class BillSync(ObjectSync):
                                                 bills.c.intacct_record_no.is_not(None))
         if since is not None:
             changed = changed.where(bills.c.updated_at >= since)
+        if self.written_at:
+            # What this run has just written with Intacct's content (a page's own stamp; BC sets another on any
+            # edit) holds what Intacct has: a first sync does not read its whole import back.
+            changed = changed.where(bills.c.updated_at.not_in(sorted(self.written_at)))
         # A page of bill ids at a time (a first run or full refresh compares every linked bill: their ids are
         # never held all at once); the retried and conflict-won bills not among them follow.
         for chunk in self._id_pages(changed, bills.c.bill_id):
