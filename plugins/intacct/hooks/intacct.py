@@ -242,9 +242,11 @@ class IntacctHook(BaseHook):
         first call, as it would have anyway."""
         from intacct.hooks.session_handoff import unseal
 
-        states = [state for state in map(unseal, tokens) if state]
-        states.sort(key=_expiry, reverse=True)
-        return any(self.client.adopt_session(state) for state in states)
+        states = [(position, state) for position, state in enumerate(map(unseal, tokens)) if state]
+        # Valid longest first; of equally long ones, the latest handed on (a session refused and replaced
+        # earlier in the run may still carry the same whole-second expiry).
+        states.sort(key=lambda item: (_expiry(item[1]), item[0]), reverse=True)
+        return any(self.client.adopt_session(state) for _, state in states)
 
     def test_connection(self) -> tuple[bool, str]:
         """The Test button: one message saying what works and exactly what to fix, within 15 seconds.

@@ -133,7 +133,10 @@ class IntacctEntityOperator(BaseOperator):
         from intacct.hooks.intacct import IntacctHook
 
         hook = IntacctHook(self.intacct_conn_id, entity_id=self.entity_id)
-        upstream = sorted(self.get_flat_relative_ids(upstream=True)) if context is not None else []
+        # In the order the tasks ran (fewest tasks before them first): of two sessions valid equally long (the
+        # gateway's timeout has whole seconds), the later task's is the one still accepted.
+        upstream = sorted(self.get_flat_relative_ids(upstream=True), key=lambda task_id: (
+            len(self.dag.get_task(task_id).get_flat_relative_ids(upstream=True)), task_id)) if context else []
         if upstream:
             tokens = context["ti"].xcom_pull(task_ids=upstream, key=SESSION_XCOM_KEY) or []
             hook.resume_session(tokens if isinstance(tokens, list) else [tokens])
