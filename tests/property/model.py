@@ -180,13 +180,16 @@ def _logged_after(outcomes: list[dict], pair: Pair, after: datetime) -> bool:
 
 
 def _still_rejected(world: World, model: Model) -> set:
-    """(company, object, key) rejected by the last clean run: allowed to differ, with its reason."""
+    """(company, object, key) rejected by the last clean run, or still in the retry queue (a write Intacct
+    refused waits there, not sent again, until BC changes it): allowed to differ, with its reason."""
     held = set()
     for outcome in world.outcomes(model.final_runs[-2:]):
         if outcome["action"] == "rejected":
             for key in (outcome["bc_key"], outcome["intacct_key"]):
                 if key:
                     held.add((outcome["company_id"], outcome["object"], str(key)))
+    for row in world.bc_rows("intacct_rejections"):
+        held.add((row["company_id"], row["object"], str(row["record_key"])))
     for obj, record_no in model.garbled:  # unreadable by design: checked by garbled_are_rejected
         held |= {(company, obj, str(record_no)) for company in COMPANIES}
     return held

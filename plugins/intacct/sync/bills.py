@@ -612,12 +612,12 @@ class BillSync(ObjectSync):
         except ValueError:
             return False
 
-    def _intacct_fields(self, row: dict, lines: list[dict], vendor: str | None) -> dict | None:
+    def _intacct_fields(self, row: dict, lines: list[dict], vendor: str | None, *, update: bool = False) -> dict | None:
         """The APBILL write fields, or None after rejecting the bill with the reason it cannot be sent."""
         try:
             if not vendor:
                 raise ValueError(f"vendor {row['vendor_id']} is not in Intacct yet (see its vendor outcome)")
-            return bill_to_intacct(row, lines, vendor_intacct_id=vendor, location_id=self.location)
+            return bill_to_intacct(row, lines, vendor_intacct_id=vendor, location_id=self.location, update=update)
         except ValueError as error:
             record_no = row.get("intacct_record_no")
             self.record_now([self.plan.add(PlannedChange(
@@ -637,7 +637,8 @@ class BillSync(ObjectSync):
         for row, link, bc_hash in updates:
             if row["bill_id"] not in valid_ids:
                 continue
-            fields = self._intacct_fields(row, lines.get(row["bill_id"], []), vendor_links.get(row["vendor_id"]))
+            fields = self._intacct_fields(row, lines.get(row["bill_id"], []), vendor_links.get(row["vendor_id"]),
+                                          update=True)
             if fields is None:
                 continue
             fields = {"RECORDNO": row["intacct_record_no"], **fields}

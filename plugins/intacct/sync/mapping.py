@@ -593,12 +593,15 @@ def _to_cents(amount: Any, what: str) -> Decimal:
 
 
 def bill_to_intacct(bc_bill: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], *,
-                    vendor_intacct_id: str, location_id: str | None) -> dict[str, Any]:
+                    vendor_intacct_id: str, location_id: str | None, update: bool = False) -> dict[str, Any]:
     """Intacct APBILL write fields (header and all lines) for a BC bill.
 
     Values stay Python-typed (Decimal, date); the client formats them. ``location_id`` fills LOCATIONID on
     lines that have none (multi-entity companies require one). Lines are sent in line_no order; run
     ``validation.validate_bill_for_intacct`` first: this raises ValueError on data it cannot send.
+    A create leaves empty header fields out; an ``update`` writes them as None (an empty element), so a value
+    BC cleared is cleared in Intacct too instead of surviving there and coming back at the next read (as
+    ``vendor_to_intacct`` does for the fields of a vendor update). Lines are always sent whole.
     """
     if not normalize_text(vendor_intacct_id):
         raise ValueError("vendor_intacct_id is required: create or link the vendor in Intacct first")
@@ -609,7 +612,7 @@ def bill_to_intacct(bc_bill: Mapping[str, Any], lines: Sequence[Mapping[str, Any
         if not field.write_path or field.bc == "intacct_vendor_id":
             continue
         value = _NORMALIZERS[field.kind](bc_bill.get(field.bc))
-        if value is not None:
+        if value is not None or update:
             _put(out, field.write_path, value)
     items = []
     ordered = sorted(lines, key=lambda line: to_int(line.get("line_no")) or 0)
