@@ -3,6 +3,8 @@
 fast    the share of ``make test``: a few histories per test, about two minutes for the whole suite
 stress  ``make stress``: INTACCT_PROPS_HISTORIES histories (default 1,000) spread over the SQLite tests,
         and a fifth of that (200) on PostgreSQL
+explore the stress histories without shrinking: a failure is printed as found (with its seed and steps),
+        not minimised first, which can take minutes per failure; for finding bugs quickly
 replay  no generation: only the examples stored in the example database (.hypothesis/) are replayed
 """
 
@@ -29,19 +31,22 @@ HISTORIES = int(os.environ.get("INTACCT_PROPS_HISTORIES", "1000"))
 settings.register_profile("fast", **{**_COMMON, "stateful_step_count": 15}, max_examples=4, derandomize=True,
                           database=None, phases=[Phase.explicit, Phase.generate])
 settings.register_profile("stress", max_examples=HISTORIES, **_COMMON)  # divided per test
+settings.register_profile("explore", max_examples=HISTORIES, **_COMMON,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 settings.register_profile("replay", max_examples=1, phases=[Phase.explicit, Phase.reuse], **_COMMON)
 PROFILE = os.environ.get("INTACCT_PROPS_PROFILE", "fast")
 settings.load_profile(PROFILE)
 
 
 # make stress runs the PostgreSQL histories as this many tests, so that parallel workers share them out.
-POSTGRES_SHARDS = 4 if PROFILE == "stress" else 1
+STRESS = PROFILE in ("stress", "explore")
+POSTGRES_SHARDS = 4 if STRESS else 1
 
 
 def share(examples: int, tests: int) -> int:
     """Histories per test: the profile's total spread over the tests in stress (rounded up, so the total is
     at least the profile's), as set otherwise."""
-    return max(1, math.ceil(examples / tests)) if PROFILE == "stress" else examples
+    return max(1, math.ceil(examples / tests)) if STRESS else examples
 
 
 def postgres_share(examples: int) -> int:

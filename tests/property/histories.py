@@ -530,6 +530,7 @@ class SyncHistory(RuleBasedStateMachine):
                 raise
             return
         self.model.deleted.add(("vendors" if obj == "VENDOR" else "bills", int(record["RECORDNO"])))
+        self.model.deleted_records.append(("vendors" if obj == "VENDOR" else "bills", record))
 
     @precondition(lambda self: self.alphabet.same_second)
     @rule(seconds=st.sampled_from((1, 3, 61)))

@@ -46,6 +46,7 @@ class Model:
     ia_vendors: set = field(default_factory=set)      # RECORDNO a person created in Intacct
     ia_bills: set = field(default_factory=set)
     deleted: set = field(default_factory=set)         # ("vendors"|"bills", RECORDNO) a person deleted in Intacct
+    deleted_records: list = field(default_factory=list)  # (obj, the record as it was): BC may keep its import
     garbled: dict = field(default_factory=dict)       # ("vendors"|"bills", RECORDNO) -> (field, since): Intacct
                                                       # answers a malformed value for that record
     last: dict = field(default_factory=dict)          # (side, obj, ident, field) -> Edit
@@ -209,6 +210,7 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
     vendors = world.intacct("VENDOR")
     bills = world.intacct("APBILL")
     pairs = read_pairs(world)
+    held = _still_rejected(world, model)
     linked = Counter((p.obj, p.company, p.record_no) for p in pairs if p.intacct is not None)
     for (obj, company, record_no), count in linked.items():
         if count > 1:
@@ -222,18 +224,45 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
                 problems.append(f"{obj}: Intacct record {record['RECORDNO']} created by the sync "
                                 f"({record.get('VENDORID')}/{record.get('RECORDID')}) has no BC counterpart")
 
+    def visible(record, entity) -> bool:
+        return record.get("MEGAENTITYID") in ("", None, entity)
+
     def person_bc(table, company, column, value, mine):
         return sum(1 for row in world.bc_rows(table, company)
                    if (company, row[mine]) in (model.bc_vendors if table == "bc_vendors" else model.bc_bills)
                    and norm(row[column]) == value)
+
+    def person_intacct(obj, records, name, value, entity=None):
+        """A person's Intacct records holding ``value``; on a BC company's side (``entity``) also those a person
+        deleted (the company keeps their imports, inactive or void)."""
+        made = model.ia_vendors if obj == "vendors" else model.ia_bills
+        count = sum(1 for r in records if int(r["RECORDNO"]) in made and norm(r[name]) == value
+                    and (entity is None or visible(r, entity)))
+        if entity is not None:
+            count += sum(1 for o, r in model.deleted_records if o == obj and int(r["RECORDNO"]) in made
+                         and norm(r.get(name)) == value and visible(r, entity))
+        return count
+
+    def held_apart(obj, column, name, value, *, bc_side: bool, company=None):
+        """Linked pairs still rejected (the two sides may differ until BC fixes its row) whose side being
+        counted holds ``value`` while the other does not: that value is one a person gave the record."""
+        count = 0
+        for p in pairs:
+            if p.obj != obj or p.intacct is None or not _rejected(p, held) or (company and p.company != company):
+                continue
+            bc_value, intacct_value = norm(p.bc.get(column)), norm(p.intacct.get(name))
+            mine, other = (bc_value, intacct_value) if bc_side else (intacct_value, bc_value)
+            count += mine == value and other != value
+        return count
 
     for column, intacct_name in (("name", "NAME"), ("tax_id", "TAXID")):
         counts = Counter(norm(r[intacct_name]) for r in vendors)
         for value, count in counts.items():
             if value is None:
                 continue
-            allowed = sum(1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value) + sum(
-                person_bc("bc_vendors", c, column, value, "vendor_id") for c in COMPANIES)
+            allowed = person_intacct("vendors", vendors, intacct_name, value) + sum(
+                person_bc("bc_vendors", c, column, value, "vendor_id") for c in COMPANIES) + held_apart(
+                "vendors", column, intacct_name, value, bc_side=False)
             if count > allowed:
                 problems.append(f"vendors: Intacct holds {count} vendors with the same {column}, people made {allowed}")
         for company, entity in COMPANIES.items():
@@ -241,23 +270,27 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
             for value, count in Counter(norm(r[column]) for r in rows).items():
                 if value is None:
                     continue
-                allowed = person_bc("bc_vendors", company, column, value, "vendor_id") + sum(
-                    1 for r in vendors if int(r["RECORDNO"]) in model.ia_vendors and norm(r[intacct_name]) == value
-                    and r.get("MEGAENTITYID") in ("", None, entity))
+                allowed = person_bc("bc_vendors", company, column, value, "vendor_id") + person_intacct(
+                    "vendors", vendors, intacct_name, value, entity) + held_apart(
+                    "vendors", column, intacct_name, value, bc_side=True, company=company)
                 if count > allowed:
                     problems.append(f"vendors: {company} holds {count} vendors with the same {column}, "
                                     f"people made {allowed}")
     counts = Counter(norm(r["RECORDID"]) for r in bills)
     for value, count in counts.items():
-        allowed = sum(1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value) + sum(
-            person_bc("bc_bills", c, "bill_number", value, "bill_id") for c in COMPANIES)
+        allowed = person_intacct("bills", bills, "RECORDID", value) + sum(
+            person_bc("bc_bills", c, "bill_number", value, "bill_id") for c in COMPANIES) + held_apart(
+            "bills", "bill_number", "RECORDID", value, bc_side=False)
         if value is not None and count > allowed:
             problems.append(f"bills: Intacct holds {count} bills numbered {value!r}, people made {allowed}")
     for company, entity in COMPANIES.items():
         for value, count in Counter(norm(r["bill_number"]) for r in world.bc_rows("bc_bills", company)).items():
             allowed = person_bc("bc_bills", company, "bill_number", value, "bill_id") + sum(
                 1 for r in bills if int(r["RECORDNO"]) in model.ia_bills and norm(r["RECORDID"]) == value
-                and r.get("MEGAENTITYID") == entity)
+                and r.get("MEGAENTITYID") == entity) + sum(
+                1 for o, r in model.deleted_records if o == "bills" and int(r["RECORDNO"]) in model.ia_bills
+                and norm(r.get("RECORDID")) == value and r.get("MEGAENTITYID") == entity) + held_apart(
+                "bills", "bill_number", "RECORDID", value, bc_side=True, company=company)
             if value is not None and count > allowed:
                 problems.append(f"bills: {company} holds {count} bills numbered {value!r}, people made {allowed}")
     return problems
