@@ -446,6 +446,13 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
             if theirs is None or theirs.value == edit.value:
                 continue
             concurrent = not edit.arrived(("intacct",), theirs.at) and not theirs.arrived(edit.location, edit.at)
+            if any(other.side == "bc" and other.obj == edit.obj and other.field == edit.field
+                   and other.location != edit.location and record_of(pairs, other) == pair.record_no
+                   for other in model.last.values()):
+                # Another BC company edited the same field of this shared record too: each company's run
+                # settles its own conflict with Intacct in turn, so the later run's winner is what all hold
+                # (README: a vendor shared by two BC companies).
+                continue
             final = pair.value("bc", edit.field)
             if not concurrent or final != pair.value("intacct", edit.field):
                 continue
