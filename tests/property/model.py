@@ -248,7 +248,14 @@ def no_two_counterparts(world: World, model: Model) -> list[str]:
         counted holds ``value`` while the other does not: that value is one a person gave the record."""
         count = 0
         for p in pairs:
-            if p.obj != obj or p.intacct is None or not _rejected(p, held) or (company and p.company != company):
+            if p.obj != obj or (company and p.company != company):
+                continue
+            if p.intacct is None:
+                # Linked to a record people deleted in Intacct: the row (and the value BC gave it since) is
+                # no copy the sync made of anything.
+                count += bc_side and norm(p.bc.get(column)) == value
+                continue
+            if not _rejected(p, held):
                 continue
             bc_value, intacct_value = norm(p.bc.get(column)), norm(p.intacct.get(name))
             mine, other = (bc_value, intacct_value) if bc_side else (intacct_value, bc_value)

@@ -155,23 +155,34 @@ class VendorSync(ObjectSync):
         self.sync_new_bc_vendors(only=vendor_ids)
 
     def sync_new_bc_vendors(self, only: set[str] | None = None) -> None:
+        """Link or create this company's BC vendors that have no Intacct vendor yet; with ``only``, act on those
+        alone. Every decision is taken over all of them, whatever ``only`` says: whether two new vendors are
+        twins, or claim one Intacct vendor, depends on the others, and a bill's vendor sent on its own must be
+        refused exactly as the vendor sync refuses it."""
         ctx = self.ctx
         with ctx.warehouse.engine.connect() as connection:
             unlinked = [dict(r) for r in connection.execute(select(self.table).where(
-                self.table.c.company_id == ctx.company, self.table.c.intacct_vendor_id.is_(None))).mappings()
-                if only is None or r["vendor_id"] in only]
-        if not unlinked:
+                self.table.c.company_id == ctx.company, self.table.c.intacct_vendor_id.is_(None))).mappings()]
+        acting = {row["vendor_id"] for row in unlinked if only is None or row["vendor_id"] in only}
+        if not acting:
             return
+
+        def add(change: PlannedChange) -> PlannedChange:
+            # A decision about a vendor outside ``only`` is not this call's to plan or record.
+            return self.plan.add(change) if change.bc_key in acting else change
+
+        def mine(changes: list) -> list:
+            return [c for c in changes if (c if isinstance(c, PlannedChange) else c.change).bc_key in acting]
         valid, rejected = [], []
         for row in unlinked:
             reasons = validate_vendor_for_intacct(row)
             if reasons:
-                rejected.append(self.plan.add(PlannedChange(
+                rejected.append(add(PlannedChange(
                     self.object_name, "to_intacct", "reject", row["vendor_id"], None, reason=" ".join(reasons))))
             else:
                 valid.append(row)
-        self.record_now(rejected)
-        self.handled.update(row["vendor_id"] for row in unlinked)
+        self.record_now(mine(rejected))
+        self.handled.update(acting)
         if not valid:
             return
         versions = {row["vendor_id"]: stamp(row.get("updated_at")) for row in valid}
@@ -208,7 +219,7 @@ class VendorSync(ObjectSync):
                     others.insert(0, owner[intacct_id])
                 if others:
                     # Decided before any link is written: one Intacct vendor never gets two BC counterparts.
-                    review.append(self.plan.add(PlannedChange(
+                    review.append(add(PlannedChange(
                         self.object_name, "to_intacct", "reject", bc_key, intacct_id,
                         reason=(f"Needs review: matches the Intacct vendor {match.exact.describe()}, which "
                                 f"{'is already linked to' if intacct_id in owner else 'also matches'} BC vendor(s) "
@@ -216,15 +227,15 @@ class VendorSync(ObjectSync):
                                 "intacct_vendor_id on the right one."),
                         details={"candidates": [match.exact.describe()], "claimed_by": others})))
                 elif intacct_id in candidates:
-                    links.append((row, candidates[intacct_id], self.plan.add(PlannedChange(
+                    links.append((row, candidates[intacct_id], add(PlannedChange(
                         self.object_name, "to_intacct", "link", bc_key, intacct_id, reason=match.describe(),
                         details={"matched_on": list(match.exact.matched_on)}))))
                 else:  # matched a BC copy whose Intacct record is gone: look again next run
-                    review.append(self.plan.add(PlannedChange(
+                    review.append(add(PlannedChange(
                         self.object_name, "to_intacct", "reject", bc_key, intacct_id,
                         reason=f"Needs review: {match.describe()}")))
             elif match.ambiguous:
-                review.append(self.plan.add(PlannedChange(
+                review.append(add(PlannedChange(
                     self.object_name, "to_intacct", "reject", bc_key, None, reason=match.describe(),
                     details={"candidates": [c.describe() for c in match.candidates]})))
             else:
@@ -236,7 +247,9 @@ class VendorSync(ObjectSync):
                     self.object_name, "to_intacct", "create", bc_key, intacct_id,
                     reason="new BC vendor; no matching vendor in Intacct", values=fields,
                     version=versions[bc_key]), fields, intacct_id))
-        creates, twins = self.refuse_twins(creates, {row["vendor_id"]: row for row in valid})
+        creates, twins = self.refuse_twins(creates, {row["vendor_id"]: row for row in valid}, add)
+        creates, twins, review = mine(creates), mine(twins), mine(review)
+        links = [link for link in links if link[2].bc_key in acting]
         for create in creates:
             self.plan.add(create.change)
         self.record_now(review + twins)
@@ -249,9 +262,10 @@ class VendorSync(ObjectSync):
                     self.record(connection, [change])
             # First contact: fields that differ are settled by the diff (and the conflict policy).
             self.diff_and_apply({row["vendor_id"]: record for row, record, _ in links})
-        self.create_in_intacct(creates, {row["vendor_id"]: row for row in valid})
+        self.create_in_intacct(creates, {row["vendor_id"]: row for row in valid if row["vendor_id"] in acting})
 
-    def refuse_twins(self, creates: list[Create], rows: dict[str, dict]) -> tuple[list[Create], list[PlannedChange]]:
+    def refuse_twins(self, creates: list[Create], rows: dict[str, dict],
+                     add=None) -> tuple[list[Create], list[PlannedChange]]:
         """New BC vendors that would be created although they match each other (same tax id, or same name
         without differing tax ids) by the very rules that match a BC vendor to Intacct's: creating both would
         give Intacct two vendors for what may be one company. They need review, the others are created."""
@@ -265,7 +279,7 @@ class VendorSync(ObjectSync):
             if not others:
                 kept.append(create)
                 continue
-            twins.append(self.plan.add(PlannedChange(
+            twins.append((add or self.plan.add)(PlannedChange(
                 self.object_name, "to_intacct", "reject", create.change.bc_key, None,
                 reason=(f"Needs review: new BC vendor(s) {', '.join(others)} match this one "
                         f"({', '.join(sorted({r for c in match.candidates for r in c.matched_on}))}) and none is in "

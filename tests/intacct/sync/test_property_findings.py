@@ -46,6 +46,32 @@ def test_two_new_bc_vendors_alike_with_no_intacct_match_both_need_review(warehou
     assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before  # nothing created
 
 
+@pytest.mark.parametrize("objects", [("bills",), ("vendors", "bills")], ids=["bills_alone", "full_run"])
+@pytest.mark.parametrize("shared", ["tax_id", "name"])
+def test_a_bills_vendor_sent_first_is_refused_as_the_vendor_sync_refuses_it(warehouse, make_engine, emulator,
+                                                                           shared, objects):
+    """Finding 8: a ready-to-pay bill sends its new vendor to Intacct first; that path decided over the bill's
+    vendors alone, so a vendor the vendor sync had just refused as a twin was created all the same."""
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    before = len(emulator.admin.find_records("DEMO", "VENDOR"))
+    alike = {"tax_id": {"tax_id": "77-7777777"}, "name": {}}[shared]
+    new_bc_vendor(warehouse, "bc-dup-a", "Duplicate Freight LLC" if shared == "name" else "Alpha Freight", **alike)
+    new_bc_vendor(warehouse, "bc-dup-b", "DUPLICATE FREIGHT, L.L.C." if shared == "name" else "Beta Courier",
+                  **alike)
+    new_bc_bill(warehouse, "bc-bill-dup", "bc-dup-a", [("6000", "10.00")])
+    summary = engine.run("scheduled", RunOptions(objects=objects))
+    assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before  # neither twin created
+    for key in ("bc-dup-a", "bc-dup-b"):
+        assert one(warehouse, "bc_vendors", vendor_id=key)["intacct_vendor_id"] is None
+    logged = {o["bc_key"]: o for o in outcomes(warehouse, summary.run_id)}
+    assert logged["bc-dup-a"]["action"] == "rejected" and "bc-dup-b" in logged["bc-dup-a"]["reason"]
+    assert "bc-dup-b" not in logged or objects != ("bills",)  # the bills run acts on the bill's vendor only
+    bill = logged["bc-bill-dup"]
+    assert bill["action"] == "rejected" and "bc-dup-a" in bill["reason"], bill
+    assert one(warehouse, "bc_bills", bill_id="bc-bill-dup")["intacct_record_no"] is None
+
+
 def _client_of(emulator, entity: str) -> IntacctClient:
     credentials = Credentials(company_id="DEMO", user_id="Paymentus-Web", user_password="demo-user-pw",
                               sender_id="Paymentus", sender_password="demo-sender-pw", entity_id=entity,
