@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import select, update
 
 from intacct.client import filters
-from intacct.client.errors import DuplicateRecord
+from intacct.client.errors import DuplicateRecord, MalformedValue
 from intacct.sync.base import Create, ObjectSync, Push
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
@@ -78,12 +79,36 @@ class VendorSync(ObjectSync):
     # Reading --------------------------------------------------------------------------------------
 
     def find_in_intacct(self, field: str, values: Iterable[str]) -> list[dict]:
+        """Intacct vendors whose ``field`` is one of ``values``. A lookup that meets a record Intacct answers
+        unreadably (no RECORDNO, a garbled one) is asked again value by value: the values whose answer stays
+        unreadable are kept in ``unreadable`` with the reason, so that no caller takes them for "not in
+        Intacct" (and creates a duplicate); the other values' records come back as usual."""
         values = sorted({v for v in values if v})
         found = []
         for chunk in chunks(values, LOOKUP_CHUNK):
-            found += self.ctx.client.find("VENDOR", filters.in_(field, chunk), intacct_fields("VENDOR"))
+            try:
+                found += self.ctx.client.find("VENDOR", filters.in_(field, chunk), intacct_fields("VENDOR"))
+            except MalformedValue:
+                for value in chunk:
+                    try:
+                        found += self.ctx.client.find("VENDOR", filters.eq(field, value), intacct_fields("VENDOR"))
+                    except MalformedValue as error:
+                        self.unreadable[(field, value)] = str(error)
         # A malformed record is rejected (naming it and the field) and left out; the others go on.
         return self.convert_each(found, vendor_record, "VENDORID")
+
+    @cached_property
+    def unreadable(self) -> dict[tuple[str, str], str]:
+        """(Intacct field, value) → why the lookup of that value could not be read."""
+        return {}
+
+    def unreadable_match(self, row: dict, vendor_ids: Iterable[str]) -> str | None:
+        """Why ``row`` cannot be matched safely now: a lookup of one of its keys met an unreadable record."""
+        for key in (*(("VENDORID", v) for v in vendor_ids), ("TAXID", row.get("tax_id")), ("NAME", row.get("name"))):
+            if key in self.unreadable:
+                return (f"Intacct answered an unreadable vendor record for {key[0]} {key[1]!r}, which may be this "
+                        f"vendor ({self.unreadable[key]}); it is matched once the record is readable")
+        return None
 
     def candidate_records(self, rows: list[dict], vendor_ids: list[str]) -> dict[str, dict]:
         """Full Intacct records that may be these BC vendors: by VENDORID, tax id and name.
@@ -193,6 +218,12 @@ class VendorSync(ObjectSync):
         plain = {row["vendor_id"]: derive_vendor_id(row["vendor_id"]) for row in valid}
         qualified = {key: company_vendor_id(key, ctx.company) for key in plain}
         candidates = self.candidate_records(valid, list(plain.values()) + list(qualified.values()))
+        if self.unreadable:  # never create (or link) a vendor whose twin in Intacct cannot be read
+            blocked = {row["vendor_id"]: reason for row in valid if (reason := self.unreadable_match(
+                row, [plain[row["vendor_id"]], qualified[row["vendor_id"]]]))}
+            self.record_now(mine([add(PlannedChange(self.object_name, "to_intacct", "reject", key, None,
+                                                    reason=reason)) for key, reason in blocked.items()]))
+            valid = [row for row in valid if row["vendor_id"] not in blocked]
         with ctx.warehouse.engine.connect() as connection:
             mirror = {r["intacct_vendor_id"]: dict(r) for r in connection.execute(select(self.table).where(
                 self.table.c.company_id == ctx.company, self.table.c.intacct_vendor_id.is_not(None))).mappings()}
@@ -461,8 +492,9 @@ class VendorSync(ObjectSync):
             "VENDORID", [r["intacct_vendor_id"] for r in differing.values()])}
         missing = [self.plan.add(PlannedChange(
             self.object_name, "to_intacct", "reject", k, r["intacct_vendor_id"],
-            reason=f"intacct_vendor_id {r['intacct_vendor_id']!r} does not exist in Intacct: correct it in BC "
-                   "or clear it to create the vendor")) for k, r in differing.items()
+            reason=self.unreadable_match(r, [r["intacct_vendor_id"]]) or
+            f"intacct_vendor_id {r['intacct_vendor_id']!r} does not exist in Intacct: correct it in BC "
+            "or clear it to create the vendor")) for k, r in differing.items()
             if r["intacct_vendor_id"] not in records]
         self.record_now(missing)
         self.diff_and_apply({k: records[r["intacct_vendor_id"]] for k, r in differing.items()

@@ -132,3 +132,39 @@ def test_a_refused_bill_is_not_sent_again_until_something_changes(warehouse, mak
     before = _write_calls(emulator)
     engine.run("scheduled")
     assert _write_calls(emulator) == before  # nothing changed on either side: nothing to send
+
+
+@pytest.mark.parametrize("raw", [None, "99,9", "1e400"], ids=["no_recordno", "comma", "exponent"])
+@pytest.mark.parametrize("step", ["bc_edit", "new_bill", "new_twin_with_bill"])
+def test_a_lookup_meeting_an_unreadable_vendor_rejects_by_name_and_never_duplicates(warehouse, make_engine, emulator,
+                                                                                    raw, step):
+    """Finding 9: a BC change that needs an Intacct lookup (an edit of a linked vendor, a new vendor matched
+    by tax id) met a vendor Intacct answers without a readable RECORDNO, and the whole run raised
+    MalformedValue; a lookup that skipped it would instead take the vendor for absent and create a twin."""
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    new_bc_vendor(warehouse, "bc-garbled", "Garbled Supply", tax_id="55-5555555")
+    engine.run("scheduled")
+    vendor_id = one(warehouse, "bc_vendors", vendor_id="bc-garbled")["intacct_vendor_id"]
+    [record] = emulator.admin.find_records("DEMO", "VENDOR", VENDORID=vendor_id)
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"NAME": "Garbled Supply Inc"})
+    emulator.admin.set_raw_values("DEMO", "VENDOR", record["RECORDNO"], {"RECORDNO": raw})
+    before = len(emulator.admin.find_records("DEMO", "VENDOR"))
+    if step == "bc_edit":
+        bc_update(warehouse, "bc_vendors", {"vendor_id": "bc-garbled"}, email="ap@garbled.example.com")
+    elif step == "new_bill":
+        new_bc_bill(warehouse, "bc-bill-g", "bc-garbled", [("6000", "5.00")])
+    else:
+        new_bc_vendor(warehouse, "bc-twin", "Garbled Supply Inc", tax_id="55-5555555")
+        new_bc_bill(warehouse, "bc-bill-g", "bc-twin", [("6000", "5.00")])
+    new_bc_vendor(warehouse, "bc-fine", "Unrelated Fine Vendor")  # the rest syncs
+    summary = engine.run("scheduled")
+    assert summary.status != "failed"
+    assert one(warehouse, "bc_vendors", vendor_id="bc-fine")["intacct_vendor_id"] is not None
+    assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before + 1  # bc-fine only, never a twin
+    if step == "new_twin_with_bill":
+        assert one(warehouse, "bc_vendors", vendor_id="bc-twin")["intacct_vendor_id"] is None
+        twin = outcomes(warehouse, summary.run_id, bc_key="bc-twin")
+        assert twin and all(o["action"] == "rejected" and "unreadable" in o["reason"] for o in twin), twin
+    logged = [o for o in outcomes(warehouse, summary.run_id) if o["action"] == "rejected"]
+    assert any(vendor_id in (o["intacct_key"] or "") + o["reason"] for o in logged), logged
