@@ -136,9 +136,20 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+# Built once: ``json.dumps`` with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, separators=(",", ":"))
+
+
 def dumps(value) -> str:
     """JSON text with Decimal, date and datetime as strings, keys sorted (stable hashes)."""
-    return json.dumps(value, default=_json_default, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
+
+
+class JsonText(str):
+    """A document already written by :func:`dumps`: stored as this text, not serialised again (so a snapshot
+    is serialised once for both its column and its hash)."""
+
+    __slots__ = ()
 
 
 class JsonDocument(TypeDecorator):
@@ -148,7 +159,11 @@ class JsonDocument(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else dumps(value)
+        if value is None:
+            return None
+        if type(value) is JsonText:
+            return str(value)
+        return dumps(value)
 
     def process_result_value(self, value, dialect):
         if value is None or isinstance(value, dict | list):
@@ -179,4 +194,4 @@ SQLITE_TYPE_NAMES = {"MONEY_TEXT": Money, "UTC_TIMESTAMP_TEXT": UtcTimestamp, "D
                      "JSON_TEXT": JsonDocument}
 
 __all__ = ["Money", "UtcTimestamp", "LenientDate", "JsonDocument", "PLACEHOLDERS", "SQLITE_TYPE_NAMES",
-           "as_utc", "dumps", "CENT"]
+           "as_utc", "dumps", "JsonText", "CENT"]
