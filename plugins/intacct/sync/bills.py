@@ -28,7 +28,7 @@ from intacct.sync.mapping import (
     bill_lines_from_intacct,
     bill_to_intacct,
     intacct_fields,
-    normalize_value,
+    normalizer,
 )
 from intacct.sync.plan import PlannedChange
 from intacct.sync.spec import BILL_LINES, BILLS
@@ -36,8 +36,10 @@ from intacct.sync.state import Link, chunks, snapshot_hash, stamp, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
 
-HEADER = [(f.bc, f.kind) for f in BILLS.fields if f.synced]
-LINE = [(f.bc, f.kind) for f in BILL_LINES.fields if f.synced]
+# (column, its normalizer), looked up once: content_hash runs for every bill of a sync.
+HEADER = [(f.bc, normalizer(f.kind)) for f in BILLS.fields if f.synced]
+LINE = [(f.bc, normalizer(f.kind)) for f in BILL_LINES.fields if f.synced]
+_TO_INT = normalizer("int")
 LOCKED_STATUSES = ("paid", "partially_paid")
 LOOKUP_CHUNK = 500
 BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
@@ -45,21 +47,21 @@ BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
 STATE_COLUMNS = ("status", "amount_due", "intacct_state")
 
 
-def _normalized(kind, value):
+def _normalized(normalize, value):
     try:
-        return normalize_value(kind, value)
+        return normalize(value)
     except ValueError:
         return str(value)
 
 
 def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None) -> str:
     """Hash of a bill's synced content, computed the same way for the BC and the Intacct side."""
-    ordered = sorted(lines, key=lambda line: _normalized("int", line.get("line_no")) or 0)
+    ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
     content = {
         "vendor": vendor_intacct_id,
-        "header": {name: _normalized(kind, header.get(name)) for name, kind in HEADER},
-        "lines": [{name: _normalized(kind, line.get(name)) or (location if name == "location_id" else None)
-                   for name, kind in LINE} for line in ordered],
+        "header": {name: _normalized(normalize, header.get(name)) for name, normalize in HEADER},
+        "lines": [{name: _normalized(normalize, line.get(name)) or (location if name == "location_id" else None)
+                   for name, normalize in LINE} for line in ordered],
     }
     return snapshot_hash(content)
 
@@ -338,8 +340,7 @@ class BillSync(ObjectSync):
         rows = [{"company_id": self.ctx.company, "bill_id": bill_id, "line_no": line["line_no"],
                  **{name: line.get(name) for name in columns}}
                 for bill_id, lines in lines_by_bill.items() for line in lines]
-        for chunk in chunks(rows, self.ctx.warehouse.chunk_size):
-            connection.execute(self.lines.insert(), chunk)
+        self.ctx.warehouse.insert(connection, "bc_bill_lines", rows)
 
     def retry_rejected_imports(self) -> None:
         """Intacct bills rejected before (vendor not yet in BC): read them again by RECORDNO."""
