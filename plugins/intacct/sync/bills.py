@@ -82,6 +82,9 @@ class BillSync(ObjectSync):
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
         self.written_at: set = set()  # the stamps of this run's pages of bills written from Intacct
+        # Intacct VENDORID → BC vendor_id as found this run (at most one entry per vendor): each page looks up
+        # only the vendors no earlier page had. A vendor not found is looked up again by the next page.
+        self._vendor_of: dict[str, str] = {}
 
     def start_reading(self, watermark) -> None:
         # WHENMODIFIED has whole seconds, so an edit in the second of our last read keeps the timestamp we
@@ -134,6 +137,14 @@ class BillSync(ObjectSync):
         rows = self.ctx.warehouse.select_in_chunks(connection, statement, table.c.intacct_vendor_id, list(intacct_ids))
         return {r["intacct_vendor_id"]: r["vendor_id"] for r in rows}
 
+    def _vendors_of(self, connection, intacct_ids: set) -> dict[str, str]:
+        """Intacct VENDORID → BC vendor_id of these vendors (those BC has)."""
+        missing = [v for v in intacct_ids if v not in self._vendor_of]
+        if missing:
+            self._vendor_of.update((k, v) for k, v in self.vendor_ids(connection, intacct_ids=missing).items()
+                                   if v is not None)
+        return {v: self._vendor_of[v] for v in intacct_ids if v in self._vendor_of}
+
     # Intacct → BC ---------------------------------------------------------------------------------
 
     def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
@@ -145,7 +156,7 @@ class BillSync(ObjectSync):
             links = ctx.state.links(connection, self.object_name, intacct_keys=list(bills))
             links_by_record = {int(link.intacct_key): link for link in links.values()}
             bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
-            vendors = self.vendor_ids(connection, intacct_ids={b["intacct_vendor_id"] for b in bills.values()})
+            vendors = self._vendors_of(connection, {b["intacct_vendor_id"] for b in bills.values()})
             self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
