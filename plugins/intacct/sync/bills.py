@@ -82,6 +82,9 @@ class BillSync(ObjectSync):
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
         self.written_at: set = set()  # the stamps of this run's pages of bills written from Intacct
+        # A first sync of a company with no bill linked yet: a bill not read before in this run has no BC row
+        # or link to look up (only this run links bills, and it reads each RECORDNO once).
+        self.nothing_linked = False
         # Intacct VENDORID → BC vendor_id as found this run (at most one entry per vendor): each page looks up
         # only the vendors no earlier page had. A vendor not found is looked up again by the next page.
         self._vendor_of: dict[str, str] = {}
@@ -92,6 +95,17 @@ class BillSync(ObjectSync):
         # compared, whatever their timestamp says (None: no window known, every bill is compared).
         self.content_window = (None if watermark.modified_at is None
                                else watermark.modified_at - self.ctx.config.lookback)
+        self.nothing_linked = watermark.modified_at is None and not self._any_linked()
+
+    def _any_linked(self) -> bool:
+        """Whether this company has any bill linked to Intacct (a link, or a BC bill with a RECORDNO)."""
+        links = self.ctx.warehouse.tables["intacct_links"]
+        with self.ctx.warehouse.engine.connect() as connection:
+            return (connection.execute(select(links.c.bc_key).where(
+                *self.ctx.state._of(links, self.object_name)).limit(1)).first() is not None
+                or connection.execute(select(self.bills.c.bill_id).where(
+                    self.bills.c.company_id == self.ctx.company,
+                    self.bills.c.intacct_record_no.is_not(None)).limit(1)).first() is not None)
 
     def reject_unreadable(self, page) -> list[str]:
         unreadable = super().reject_unreadable(page)
@@ -150,12 +164,17 @@ class BillSync(ObjectSync):
     def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
         ctx = self.ctx
         bills = {b["intacct_record_no"]: b for b in records}
+        unlinked = self.nothing_linked and not any(no in self.seen_record_nos for no in bills)
         self.seen_record_nos.update(bills)
         with ctx.warehouse.engine.connect() as connection:
-            linked = {r["intacct_record_no"]: r for r in self.bc_bills(connection, record_nos=list(bills)).values()}
-            links = ctx.state.links(connection, self.object_name, intacct_keys=list(bills))
-            links_by_record = {int(link.intacct_key): link for link in links.values()}
-            bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
+            if unlinked:
+                linked, links_by_record, bc_lines = {}, {}, {}
+            else:
+                linked = {r["intacct_record_no"]: r
+                          for r in self.bc_bills(connection, record_nos=list(bills)).values()}
+                links = ctx.state.links(connection, self.object_name, intacct_keys=list(bills))
+                links_by_record = {int(link.intacct_key): link for link in links.values()}
+                bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
             vendors = self._vendors_of(connection, {b["intacct_vendor_id"] for b in bills.values()})
             self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
