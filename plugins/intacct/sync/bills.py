@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -496,6 +496,8 @@ class BillSync(ObjectSync):
         have changed since their link was saved (a row whose ``updated_at`` is the one the link recorded
         holds the content the link's hash says: BC sets ``updated_at`` on every change)."""
         with self.ctx.warehouse.engine.connect() as connection:
+            if changed_only:
+                bill_ids = self._maybe_changed(connection, bill_ids)
             rows = self.bc_bills(connection, bill_ids=bill_ids)
             links = self.ctx.state.links(connection, self.object_name, bc_keys=bill_ids)
             if changed_only:
@@ -504,6 +506,23 @@ class BillSync(ObjectSync):
             lines = self.bc_lines(connection, list(rows))
             vendor_links = self.vendor_ids(connection, bc_ids={r["vendor_id"] for r in rows.values()})
         return rows, lines, links, vendor_links
+
+    def _maybe_changed(self, connection, bill_ids: list[str]) -> list[str]:
+        """Of ``bill_ids``, those BC may have changed since their link was saved, found from each row's
+        ``updated_at`` and the stamp its link recorded alone (the test ``_load`` makes, without loading
+        every row and link whole: the run after a first sync compares every bill it imported)."""
+        bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
+        if self.ctx.warehouse.dialect == "postgresql":
+            recorded = links.c.snapshot.op("->>")("bc_updated_at")
+        else:
+            recorded = func.json_extract(links.c.snapshot, "$.bc_updated_at")
+        statement = select(bills.c.bill_id, bills.c.updated_at, links.c.bc_key, recorded.label("recorded")).select_from(
+            bills.outerjoin(links, and_(links.c.bc_key == bills.c.bill_id,
+                                        *self.ctx.state._of(links, self.object_name)))).where(
+            bills.c.company_id == self.ctx.company)
+        return [r["bill_id"] for r in self.ctx.warehouse.select_in_chunks(connection, statement, bills.c.bill_id,
+                                                                           bill_ids)
+                if r["bill_id"] in self.push_bc or r["bc_key"] is None or r["recorded"] != stamp(r["updated_at"])]
 
     def _sync_bc_edits(self, bill_ids: list[str]) -> None:
         rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True)
