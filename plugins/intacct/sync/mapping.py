@@ -402,15 +402,31 @@ MAX_AMOUNT = Decimal("9999999999999999.99")  # what BC's NUMERIC(18,2) columns h
 _CONVERSIONS: dict[tuple[int, str], tuple[tuple[FieldMap, ...], tuple]] = {}
 
 
-def _conversion(fields: Iterable[FieldMap], object_name: str) -> tuple[tuple[FieldMap, Callable, bool, bool], ...]:
-    """Per field of a list: its normalizer, whether the sync needs a value, whether it is money. Worked out once
-    per (immutable) field list, not once per value."""
+def _checked_money(value: Any) -> Decimal | None:
+    """``to_money``, refusing (never rounding) an amount with more than cents or beyond BC's columns. An amount
+    already exact to the cent (what the client reads) has nothing to round: only its size is checked."""
+    if value.__class__ is Decimal and value.is_finite() and value.as_tuple().exponent == -2:
+        amount = value
+    else:
+        amount = to_money(value)
+        if amount is None:
+            return None
+        if has_more_than_two_decimals(amount):
+            raise ValueError(f"{amount} has more than 2 decimal places")
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+        raise ValueError(f"{amount} is too large for an amount")
+    return amount
+
+
+def _conversion(fields: Iterable[FieldMap], object_name: str) -> tuple[tuple[FieldMap, Callable, bool], ...]:
+    """Per field of a list: its normalizer (money's checked for cents and size) and whether the sync needs a
+    value. Worked out once per (immutable) field list, not once per value."""
     known = _CONVERSIONS.get((id(fields), object_name))
     if known is not None and known[0] is fields:
         return known[1]
     required = REQUIRED_FROM_INTACCT.get(object_name, ())
-    steps = tuple((field, _NORMALIZERS[field.kind], field.intacct in required, field.kind == "money")
-                  for field in fields)
+    steps = tuple((field, _checked_money if field.kind == "money" else _NORMALIZERS[field.kind],
+                   field.intacct in required) for field in fields)
     if isinstance(fields, tuple):  # a list could change under the cache
         _CONVERSIONS[(id(fields), object_name)] = (fields, steps)
     return steps
@@ -418,19 +434,11 @@ def _conversion(fields: Iterable[FieldMap], object_name: str) -> tuple[tuple[Fie
 
 def _convert(record: Mapping[str, Any], fields: Iterable[FieldMap], object_name: str) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for field, normalize, required, money in _conversion(fields, object_name):
+    for field, normalize, required in _conversion(fields, object_name):
         try:
             value = normalize(_read(record, field))
-            # Refuse, never guess: a missing required value, an amount with more than cents
-            # or beyond BC's columns.
-            if value is None:
-                if required:
-                    raise ValueError("the value is missing and the sync needs it")
-            elif money:
-                if has_more_than_two_decimals(value):
-                    raise ValueError(f"{value} has more than 2 decimal places")
-                if abs(value) > MAX_AMOUNT:
-                    raise ValueError(f"{value} is too large for an amount")
+            if value is None and required:  # refuse, never guess
+                raise ValueError("the value is missing and the sync needs it")
             row[field.bc] = value
         except (ValueError, TypeError, ArithmeticError) as exc:
             # The value itself may be sensitive (TAXID); name the field only.
