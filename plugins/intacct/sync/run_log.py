@@ -15,7 +15,10 @@ from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
 from intacct.sync.spec import SPECS
 from intacct.sync.state import utc_now
 from intacct.warehouse import Warehouse
+from intacct.warehouse.types import JsonText, dumps
 
+# An outcome without details (most of a first sync's) stores what ``scrub`` makes of none, written once.
+NO_DETAILS = JsonText(dumps(scrub(None)))
 # The outcomes a person should read: what was refused, and what both sides changed.
 REVIEW_ACTIONS = ("rejected", "conflict")
 
@@ -110,7 +113,8 @@ class RunLog:
         rows = [{"run_id": run_id, "object": object_name, "direction": o["direction"], "action": o["action"],
                  "bc_key": o.get("bc_key"), "intacct_key": None if o.get("intacct_key") is None else str(
                      o["intacct_key"]), "reason": o.get("reason"), "errorno": o.get("errorno"),
-                 "details": scrub(o.get("details")), "recorded_at": now} for o in outcomes]
+                 "details": scrub(o["details"]) if o.get("details") else NO_DETAILS, "recorded_at": now}
+                for o in outcomes]
         self.warehouse.insert(connection, "intacct_record_outcomes", rows)
 
     def outcomes_of(self, run_id: str, object_name: str | None = None) -> list[dict]:
