@@ -54,8 +54,21 @@ def _normalized(normalize, value):
         return str(value)
 
 
-def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None) -> str:
-    """Hash of a bill's synced content, computed the same way for the BC and the Intacct side."""
+def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None, *,
+                 normalized: bool = False) -> str:
+    """Hash of a bill's synced content, computed the same way for the BC and the Intacct side.
+
+    ``normalized``: the values are what the normalizers made of them already (a bill and lines just converted
+    from Intacct); normalizing is idempotent, so they are hashed as they are, to the same hash."""
+    if normalized:
+        ordered = sorted(lines, key=lambda line: line.get("line_no") or 0)
+        content = {
+            "vendor": vendor_intacct_id,
+            "header": {name: header.get(name) for name, _ in HEADER},
+            "lines": [{name: line.get(name) or (location if name == "location_id" else None) for name, _ in LINE}
+                      for line in ordered],
+        }
+        return snapshot_hash(content)
     ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
     content = {
         "vendor": vendor_intacct_id,
@@ -334,7 +347,8 @@ class BillSync(ObjectSync):
                                 "intacct_record_no": values["intacct_record_no"], "vendor_id": values["vendor_id"],
                                 **{name: values.get(name) for name in header}, "updated_at": now})
                 lines[change.bc_key] = values["lines"]
-                digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location)
+                digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location,
+                                      normalized=True)  # converted from Intacct just now
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
                                   {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(now)},
                                   values["intacct_modified_at"]))
