@@ -41,6 +41,17 @@ class Money(TypeDecorator):
             return dialect.type_descriptor(Text())
         return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        # SQLite's TEXT needs no processing of its own: the common case (a Decimal) without the general path.
+        process_param = self.process_bind_param
+
+        def process(value):
+            return str(value) if value.__class__ is Decimal else process_param(value, dialect)
+
+        return process
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
@@ -70,6 +81,17 @@ class UtcTimestamp(TypeDecorator):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String())
         return dialect.type_descriptor(DateTime(timezone=True))
+
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        # SQLite's TEXT needs no processing of its own: the common case (a datetime) without the general path.
+        process_param = self.process_bind_param
+
+        def process(value):
+            return _sqlite_timestamp(value) if value.__class__ is datetime else process_param(value, dialect)
+
+        return process
 
     def process_bind_param(self, value, dialect):
         if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -126,8 +127,10 @@ class Warehouse:
         column_list = ", ".join(quote(n) for n in names)
         target = quote(table.name)
 
+        pick = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+
         def values(row: Mapping) -> list:
-            raw = [row[name] for name in names]
+            raw = list(pick(row))
             for index, process in converted:
                 raw[index] = process(raw[index])
             return raw
