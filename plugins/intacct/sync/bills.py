@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -530,13 +530,17 @@ class BillSync(ObjectSync):
             recorded = links.c.snapshot.op("->>")("bc_updated_at")
         else:
             recorded = func.json_extract(links.c.snapshot, "$.bc_updated_at")
-        statement = select(bills.c.bill_id, bills.c.updated_at, links.c.bc_key, recorded.label("recorded")).select_from(
-            bills.outerjoin(links, and_(links.c.bc_key == bills.c.bill_id,
-                                        *self.ctx.state._of(links, self.object_name)))).where(
-            bills.c.company_id == self.ctx.company)
-        return [r["bill_id"] for r in self.ctx.warehouse.select_in_chunks(connection, statement, bills.c.bill_id,
-                                                                           bill_ids)
-                if r["bill_id"] in self.push_bc or r["bc_key"] is None or r["recorded"] != stamp(r["updated_at"])]
+        # Two lookups by key (each through its table's primary key), not a join: PostgreSQL plans an outer join
+        # with a long IN list as a scan of every link.
+        warehouse = self.ctx.warehouse
+        stamps = {r["bill_id"]: r["updated_at"] for r in warehouse.select_in_chunks(
+            connection, select(bills.c.bill_id, bills.c.updated_at).where(bills.c.company_id == self.ctx.company),
+            bills.c.bill_id, bill_ids)}
+        held = {r["bc_key"]: r["recorded"] for r in warehouse.select_in_chunks(
+            connection, select(links.c.bc_key, recorded.label("recorded")).where(
+                *self.ctx.state._of(links, self.object_name)), links.c.bc_key, list(stamps))}
+        return [key for key, updated_at in stamps.items()
+                if key in self.push_bc or key not in held or held[key] != stamp(updated_at)]
 
     def _sync_bc_edits(self, bill_ids: list[str]) -> None:
         rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True)
