@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import PAGE, ROOT, client_for, exit_code, report  # noqa: E402
+from common import PAGE, Stopwatch, client_for, emulator_process, exit_code, report  # noqa: E402
 
 CALLS_RATIO_TARGET = 1.05
 WALL_RATIO_TARGET = 1.3
@@ -62,21 +60,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=200)
     args = parser.parse_args()
 
-    server = subprocess.Popen([sys.executable, "-m", "intacct_emulator", "serve", "--port", "0", "--dataset",
-                               "generated", "--bills", str(args.bills), "--vendors", str(args.vendors), "--seed", "1",
-                               "--latency-ms", str(args.latency_ms)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        url = None
-        for line in server.stdout:  # the emulator prints its endpoint once its data is generated
-            if "endpoint:" in line:
-                url = line.split("endpoint:", 1)[1].strip()
-                break
-        if url is None:
-            raise RuntimeError("the emulator did not start")
+    with emulator_process(bills=args.bills, vendors=args.vendors, latency_ms=args.latency_ms) as url:
         return exit_code(measure(url, args))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def measure(url: str, args: argparse.Namespace) -> list:
@@ -85,10 +70,11 @@ def measure(url: str, args: argparse.Namespace) -> list:
     for way, read in (("in_chunks", read_in_chunks), ("side_by_side", read_side_by_side),
                       ("halves", read_in_halves)):
         client = client_for(endpoint=url)
-        started = time.perf_counter()
+        watch = Stopwatch()
         bills, lines = read(client)
-        wall = time.perf_counter() - started
+        wall, cpu = watch.wall, watch.cpu
         client.close()
+        print(f"  {way}: {wall:.2f} s wall, {cpu:.2f} s CPU (reading process)", flush=True)
         assert counted in (None, (bills, lines)), f"{way} read {(bills, lines)}, the other way {counted}"
         counted = (bills, lines)
         calls = client.usage.requests

@@ -1,6 +1,7 @@
 """Benchmark: a company's first full sync, then the runs after it, end to end at 0 ms emulator latency.
 
-Reads a generated company from the in-process emulator into a fresh warehouse (SQLite, or PostgreSQL with
+Reads a generated company from the emulator, served by a process of its own over loopback HTTP (so the
+syncing process's CPU time is its own), into a fresh warehouse (SQLite, or PostgreSQL with
 ``--backend postgresql``) and reports:
 
 - API calls of the first full sync against the minimum (1 sign-in + ceil(N/2000) query calls per object);
@@ -19,7 +20,6 @@ import math
 import random
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     COMPANY,
+    Stopwatch,
     client_for,
+    emulator_process,
     engine_for,
     exit_code,
     minimum_calls,
@@ -52,15 +54,15 @@ def delta(before: dict, after: dict) -> dict:
 def run(engine, client, prepare=None):
     """One engine run; ``prepare`` (counted with the run) is what happens before it, e.g. the sign-in."""
     calls_before, requests_before = client.usage.calls_by_function, client.usage.requests
-    started = time.perf_counter()
+    watch = Stopwatch()
     if prepare is not None:
         prepare()
     summary = engine.run("scheduled")
-    seconds = time.perf_counter() - started
+    seconds, cpu = watch.wall, watch.cpu
     calls = delta(calls_before, client.usage.calls_by_function)
     requests = client.usage.requests - requests_before
     write_requests = requests - sum(n for name, n in calls.items() if name in READ_FUNCTIONS)
-    print(f"    {seconds:7.2f} s, {sum(calls.values())} API calls {calls}, {requests} requests, "
+    print(f"    {seconds:7.2f} s wall, {cpu:7.2f} s CPU (syncing process), {sum(calls.values())} API calls {calls}, {requests} requests, "
           f"status {summary.status}", flush=True)
     return seconds, calls, write_requests
 
@@ -75,11 +77,11 @@ def main() -> int:
     from sqlalchemy import select, update
 
     from intacct.warehouse import Warehouse
-    from intacct_emulator import Emulator
 
     scenario = f"first_sync_{args.backend}_{args.bills // 1000}k"
     drop = None
-    with tempfile.TemporaryDirectory() as folder:
+    print(f"  generating {args.vendors:,} vendors and {args.bills:,} bills", flush=True)
+    with tempfile.TemporaryDirectory() as folder, emulator_process(bills=args.bills, vendors=args.vendors) as endpoint:
         if args.backend == "sqlite":
             url = f"sqlite:///{Path(folder) / 'warehouse.db'}"
         else:
@@ -87,9 +89,7 @@ def main() -> int:
             if url is None:
                 return exit_code([report(scenario, "throughput", 0, "records/s", limit=THROUGHPUT_TARGETS["postgresql"],
                                          target="PostgreSQL server reachable", higher_is_better=True)])
-        print(f"  generating {args.vendors:,} vendors and {args.bills:,} bills", flush=True)
-        emulator = Emulator.from_dataset("generated", seed=1, vendors=args.vendors, bills=args.bills)
-        client = client_for(emulator)
+        client = client_for(endpoint=endpoint)
         warehouse = Warehouse.from_url(url)
         warehouse.ensure_schema()
         engine = engine_for(client, warehouse)
@@ -120,7 +120,7 @@ def main() -> int:
             # A daily run is a new process: a fresh client whose one sign-in (the preflight's, whose session the
             # run's tasks share) is part of the run's calls, as it is through Airflow.
             print("  idle incremental run (a fresh client, signed in as the preflight does)", flush=True)
-            idle_client = client_for(emulator)
+            idle_client = client_for(endpoint=endpoint)
             try:
                 _, calls, _ = run(engine_for(idle_client, warehouse), idle_client,
                                   prepare=lambda: idle_client.check_setup(probes=False))
@@ -147,6 +147,7 @@ def main() -> int:
                                          f"fit in one request go as one "
                                          f"({calls.get('update', 0)} records updated)"))
         finally:
+            client.close()
             warehouse.dispose()
             if drop is not None:
                 drop()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, client_for, engine_for, exit_code, peak_rss_mib, report  # noqa: E402
+from common import ROOT, Stopwatch, client_for, emulator_process, engine_for, exit_code, peak_rss_mib, report  # noqa: E402
 
 PEAK_TARGET_MIB = 300
 GROWTH_TARGET = 1.2
@@ -32,28 +32,18 @@ def measure(bills: int, vendors: int) -> dict[str, float]:
     """One full sync of ``bills`` bills in this process: its peak RSS and the RSS before syncing."""
     from intacct.warehouse import Warehouse
 
-    server = subprocess.Popen([sys.executable, "-m", "intacct_emulator", "serve", "--port", "0", "--dataset",
-                               "generated", "--bills", str(bills), "--vendors", str(vendors), "--seed", "1"],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        url = None
-        for line in server.stdout:  # the emulator prints its endpoint once its data is generated
-            if "endpoint:" in line:
-                url = line.split("endpoint:", 1)[1].strip()
-                break
-        if url is None:
-            raise RuntimeError("the emulator did not start")
+    with emulator_process(bills=bills, vendors=vendors) as url:
         baseline = peak_rss_mib()
         client = client_for(endpoint=url)
         with tempfile.TemporaryDirectory() as folder:
             warehouse = Warehouse.from_url(f"sqlite:///{Path(folder) / 'warehouse.db'}")
             warehouse.ensure_schema()
+            watch = Stopwatch()
             engine_for(client, warehouse).run("scheduled")
+            wall, cpu = watch.wall, watch.cpu
+            client.close()
             warehouse.dispose()
-        return {"peak": peak_rss_mib(), "baseline": baseline}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        return {"peak": peak_rss_mib(), "baseline": baseline, "wall": wall, "cpu": cpu}
 
 
 def measured_apart(bills: int, vendors: int) -> dict[str, float]:
@@ -85,6 +75,8 @@ def main() -> int:
     for bills in sizes:
         figures = measured_apart(bills, args.vendors)
         peaks[bills] = figures["peak"]
+        print(f"  {bills:,} bills: {figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU (syncing process)",
+              flush=True)
         results.append(report(scenario_of(bills), "peak_rss", figures["peak"], "MiB", limit=PEAK_TARGET_MIB,
                               target=f"<= {PEAK_TARGET_MIB} MiB peak RSS of the syncing process at {bills:,} bills "
                                      f"and {args.vendors:,} vendors (at start {figures['baseline']:.0f} MiB)"))

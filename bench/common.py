@@ -11,7 +11,11 @@ import json
 import math
 import os
 import resource
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -83,6 +87,52 @@ def minimum_calls(record_counts: dict[str, int]) -> int:
     """The arithmetic minimum of a first full sync: one sign-in, then ceil(N / 2000) query calls per object
     (one at least, to learn an object is empty)."""
     return 1 + sum(max(1, math.ceil(n / PAGE)) for n in record_counts.values())
+
+
+@contextmanager
+def emulator_process(*, bills: int, vendors: int, seed: int = 1, latency_ms: float = 0) -> Iterator[str]:
+    """A generated company served by ``python -m intacct_emulator serve`` in a process of its own, on a free
+    loopback port; yields its gateway endpoint once it answers. The emulator's work (generating, answering)
+    is then not the syncing process's CPU time or memory, as with a real gateway."""
+    server = subprocess.Popen([sys.executable, "-m", "intacct_emulator", "serve", "--host", "127.0.0.1", "--port", "0",
+                               "--dataset", "generated", "--bills", str(bills), "--vendors", str(vendors),
+                               "--seed", str(seed), "--latency-ms", str(latency_ms)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in server.stdout:  # the emulator prints its endpoint once its data is generated
+            if "endpoint:" in line:
+                url = line.split("endpoint:", 1)[1].strip()
+                break
+        if url is None:
+            raise RuntimeError(f"the emulator did not start (exit status {server.poll()})")
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+class Stopwatch:
+    """Wall time and this process's CPU time (user + system, all threads) from ``start()``."""
+
+    def __init__(self) -> None:
+        self.start()
+
+    def start(self) -> Stopwatch:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    @property
+    def wall(self) -> float:
+        return time.perf_counter() - self._wall
+
+    @property
+    def cpu(self) -> float:
+        return time.process_time() - self._cpu
 
 
 def credentials(endpoint: str | None = None):

@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -28,7 +28,7 @@ from intacct.sync.mapping import (
     bill_lines_from_intacct,
     bill_to_intacct,
     intacct_fields,
-    normalize_value,
+    normalizer,
 )
 from intacct.sync.plan import PlannedChange
 from intacct.sync.spec import BILL_LINES, BILLS
@@ -36,8 +36,10 @@ from intacct.sync.state import Link, chunks, snapshot_hash, stamp, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
 
-HEADER = [(f.bc, f.kind) for f in BILLS.fields if f.synced]
-LINE = [(f.bc, f.kind) for f in BILL_LINES.fields if f.synced]
+# (column, its normalizer), looked up once: content_hash runs for every bill of a sync.
+HEADER = [(f.bc, normalizer(f.kind)) for f in BILLS.fields if f.synced]
+LINE = [(f.bc, normalizer(f.kind)) for f in BILL_LINES.fields if f.synced]
+_TO_INT = normalizer("int")
 LOCKED_STATUSES = ("paid", "partially_paid")
 LOOKUP_CHUNK = 500
 BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
@@ -45,21 +47,34 @@ BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
 STATE_COLUMNS = ("status", "amount_due", "intacct_state")
 
 
-def _normalized(kind, value):
+def _normalized(normalize, value):
     try:
-        return normalize_value(kind, value)
+        return normalize(value)
     except ValueError:
         return str(value)
 
 
-def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None) -> str:
-    """Hash of a bill's synced content, computed the same way for the BC and the Intacct side."""
-    ordered = sorted(lines, key=lambda line: _normalized("int", line.get("line_no")) or 0)
+def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None, *,
+                 normalized: bool = False) -> str:
+    """Hash of a bill's synced content, computed the same way for the BC and the Intacct side.
+
+    ``normalized``: the values are what the normalizers made of them already (a bill and lines just converted
+    from Intacct); normalizing is idempotent, so they are hashed as they are, to the same hash."""
+    if normalized:
+        ordered = sorted(lines, key=lambda line: line.get("line_no") or 0)
+        content = {
+            "vendor": vendor_intacct_id,
+            "header": {name: header.get(name) for name, _ in HEADER},
+            "lines": [{name: line.get(name) or (location if name == "location_id" else None) for name, _ in LINE}
+                      for line in ordered],
+        }
+        return snapshot_hash(content)
+    ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
     content = {
         "vendor": vendor_intacct_id,
-        "header": {name: _normalized(kind, header.get(name)) for name, kind in HEADER},
-        "lines": [{name: _normalized(kind, line.get(name)) or (location if name == "location_id" else None)
-                   for name, kind in LINE} for line in ordered],
+        "header": {name: _normalized(normalize, header.get(name)) for name, normalize in HEADER},
+        "lines": [{name: _normalized(normalize, line.get(name)) or (location if name == "location_id" else None)
+                   for name, normalize in LINE} for line in ordered],
     }
     return snapshot_hash(content)
 
@@ -80,6 +95,12 @@ class BillSync(ObjectSync):
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
         self.written_at: set = set()  # the stamps of this run's pages of bills written from Intacct
+        # A first sync of a company with no bill linked yet: a bill not read before in this run has no BC row
+        # or link to look up (only this run links bills, and it reads each RECORDNO once).
+        self.nothing_linked = False
+        # Intacct VENDORID → BC vendor_id as found this run (at most one entry per vendor): each page looks up
+        # only the vendors no earlier page had. A vendor not found is looked up again by the next page.
+        self._vendor_of: dict[str, str] = {}
 
     def start_reading(self, watermark) -> None:
         # WHENMODIFIED has whole seconds, so an edit in the second of our last read keeps the timestamp we
@@ -87,6 +108,17 @@ class BillSync(ObjectSync):
         # compared, whatever their timestamp says (None: no window known, every bill is compared).
         self.content_window = (None if watermark.modified_at is None
                                else watermark.modified_at - self.ctx.config.lookback)
+        self.nothing_linked = watermark.modified_at is None and not self._any_linked()
+
+    def _any_linked(self) -> bool:
+        """Whether this company has any bill linked to Intacct (a link, or a BC bill with a RECORDNO)."""
+        links = self.ctx.warehouse.tables["intacct_links"]
+        with self.ctx.warehouse.engine.connect() as connection:
+            return (connection.execute(select(links.c.bc_key).where(
+                *self.ctx.state._of(links, self.object_name)).limit(1)).first() is not None
+                or connection.execute(select(self.bills.c.bill_id).where(
+                    self.bills.c.company_id == self.ctx.company,
+                    self.bills.c.intacct_record_no.is_not(None)).limit(1)).first() is not None)
 
     def reject_unreadable(self, page) -> list[str]:
         unreadable = super().reject_unreadable(page)
@@ -132,18 +164,31 @@ class BillSync(ObjectSync):
         rows = self.ctx.warehouse.select_in_chunks(connection, statement, table.c.intacct_vendor_id, list(intacct_ids))
         return {r["intacct_vendor_id"]: r["vendor_id"] for r in rows}
 
+    def _vendors_of(self, connection, intacct_ids: set) -> dict[str, str]:
+        """Intacct VENDORID → BC vendor_id of these vendors (those BC has)."""
+        missing = [v for v in intacct_ids if v not in self._vendor_of]
+        if missing:
+            self._vendor_of.update((k, v) for k, v in self.vendor_ids(connection, intacct_ids=missing).items()
+                                   if v is not None)
+        return {v: self._vendor_of[v] for v in intacct_ids if v in self._vendor_of}
+
     # Intacct → BC ---------------------------------------------------------------------------------
 
     def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
         ctx = self.ctx
         bills = {b["intacct_record_no"]: b for b in records}
+        unlinked = self.nothing_linked and not any(no in self.seen_record_nos for no in bills)
         self.seen_record_nos.update(bills)
         with ctx.warehouse.engine.connect() as connection:
-            linked = {r["intacct_record_no"]: r for r in self.bc_bills(connection, record_nos=list(bills)).values()}
-            links = ctx.state.links(connection, self.object_name, intacct_keys=list(bills))
-            links_by_record = {int(link.intacct_key): link for link in links.values()}
-            bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
-            vendors = self.vendor_ids(connection, intacct_ids={b["intacct_vendor_id"] for b in bills.values()})
+            if unlinked:
+                linked, links_by_record, bc_lines = {}, {}, {}
+            else:
+                linked = {r["intacct_record_no"]: r
+                          for r in self.bc_bills(connection, record_nos=list(bills)).values()}
+                links = ctx.state.links(connection, self.object_name, intacct_keys=list(bills))
+                links_by_record = {int(link.intacct_key): link for link in links.values()}
+                bc_lines = self.bc_lines(connection, [r["bill_id"] for r in linked.values()])
+            vendors = self._vendors_of(connection, {b["intacct_vendor_id"] for b in bills.values()})
             self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
@@ -302,7 +347,8 @@ class BillSync(ObjectSync):
                                 "intacct_record_no": values["intacct_record_no"], "vendor_id": values["vendor_id"],
                                 **{name: values.get(name) for name in header}, "updated_at": now})
                 lines[change.bc_key] = values["lines"]
-                digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location)
+                digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location,
+                                      normalized=True)  # converted from Intacct just now
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
                                   {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(now)},
                                   values["intacct_modified_at"]))
@@ -338,8 +384,7 @@ class BillSync(ObjectSync):
         rows = [{"company_id": self.ctx.company, "bill_id": bill_id, "line_no": line["line_no"],
                  **{name: line.get(name) for name in columns}}
                 for bill_id, lines in lines_by_bill.items() for line in lines]
-        for chunk in chunks(rows, self.ctx.warehouse.chunk_size):
-            connection.execute(self.lines.insert(), chunk)
+        self.ctx.warehouse.insert(connection, "bc_bill_lines", rows)
 
     def retry_rejected_imports(self) -> None:
         """Intacct bills rejected before (vendor not yet in BC): read them again by RECORDNO."""
@@ -465,6 +510,8 @@ class BillSync(ObjectSync):
         have changed since their link was saved (a row whose ``updated_at`` is the one the link recorded
         holds the content the link's hash says: BC sets ``updated_at`` on every change)."""
         with self.ctx.warehouse.engine.connect() as connection:
+            if changed_only:
+                bill_ids = self._maybe_changed(connection, bill_ids)
             rows = self.bc_bills(connection, bill_ids=bill_ids)
             links = self.ctx.state.links(connection, self.object_name, bc_keys=bill_ids)
             if changed_only:
@@ -473,6 +520,27 @@ class BillSync(ObjectSync):
             lines = self.bc_lines(connection, list(rows))
             vendor_links = self.vendor_ids(connection, bc_ids={r["vendor_id"] for r in rows.values()})
         return rows, lines, links, vendor_links
+
+    def _maybe_changed(self, connection, bill_ids: list[str]) -> list[str]:
+        """Of ``bill_ids``, those BC may have changed since their link was saved, found from each row's
+        ``updated_at`` and the stamp its link recorded alone (the test ``_load`` makes, without loading
+        every row and link whole: the run after a first sync compares every bill it imported)."""
+        bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
+        if self.ctx.warehouse.dialect == "postgresql":
+            recorded = links.c.snapshot.op("->>")("bc_updated_at")
+        else:
+            recorded = func.json_extract(links.c.snapshot, "$.bc_updated_at")
+        # Two lookups by key (each through its table's primary key), not a join: PostgreSQL plans an outer join
+        # with a long IN list as a scan of every link.
+        warehouse = self.ctx.warehouse
+        stamps = {r["bill_id"]: r["updated_at"] for r in warehouse.select_in_chunks(
+            connection, select(bills.c.bill_id, bills.c.updated_at).where(bills.c.company_id == self.ctx.company),
+            bills.c.bill_id, bill_ids)}
+        held = {r["bc_key"]: r["recorded"] for r in warehouse.select_in_chunks(
+            connection, select(links.c.bc_key, recorded.label("recorded")).where(
+                *self.ctx.state._of(links, self.object_name)), links.c.bc_key, list(stamps))}
+        return [key for key, updated_at in stamps.items()
+                if key in self.push_bc or key not in held or held[key] != stamp(updated_at)]
 
     def _sync_bc_edits(self, bill_ids: list[str]) -> None:
         rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -366,6 +366,11 @@ def normalize_value(kind: FieldKind, value: Any) -> Any:
     return _NORMALIZERS[kind](value)
 
 
+def normalizer(kind: FieldKind) -> Callable[[Any], Any]:
+    """The function ``normalize_value`` applies for ``kind`` (looked up once for a list of fields)."""
+    return _NORMALIZERS[kind]
+
+
 # --------------------------------------------------------------------------------------------------
 # Intacct -> BC
 
@@ -394,23 +399,47 @@ REQUIRED_FROM_INTACCT: dict[str, frozenset[str]] = {
 MAX_AMOUNT = Decimal("9999999999999999.99")  # what BC's NUMERIC(18,2) columns hold
 
 
-def _checked(field: FieldMap, value: Any, object_name: str) -> Any:
-    """Refuse, never guess: a missing required value, an amount with more than cents or beyond BC's columns."""
-    if value is None and field.intacct in REQUIRED_FROM_INTACCT.get(object_name, ()):
-        raise ValueError("the value is missing and the sync needs it")
-    if field.kind == "money" and value is not None:
-        if has_more_than_two_decimals(value):
-            raise ValueError(f"{value} has more than 2 decimal places")
-        if abs(value) > MAX_AMOUNT:
-            raise ValueError(f"{value} is too large for an amount")
-    return value
+_CONVERSIONS: dict[tuple[int, str], tuple[tuple[FieldMap, ...], tuple]] = {}
+
+
+def _checked_money(value: Any) -> Decimal | None:
+    """``to_money``, refusing (never rounding) an amount with more than cents or beyond BC's columns. An amount
+    already exact to the cent (what the client reads) has nothing to round: only its size is checked."""
+    if value.__class__ is Decimal and value.is_finite() and value.as_tuple().exponent == -2:
+        amount = value
+    else:
+        amount = to_money(value)
+        if amount is None:
+            return None
+        if has_more_than_two_decimals(amount):
+            raise ValueError(f"{amount} has more than 2 decimal places")
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+        raise ValueError(f"{amount} is too large for an amount")
+    return amount
+
+
+def _conversion(fields: Iterable[FieldMap], object_name: str) -> tuple[tuple[FieldMap, Callable, bool], ...]:
+    """Per field of a list: its normalizer (money's checked for cents and size) and whether the sync needs a
+    value. Worked out once per (immutable) field list, not once per value."""
+    known = _CONVERSIONS.get((id(fields), object_name))
+    if known is not None and known[0] is fields:
+        return known[1]
+    required = REQUIRED_FROM_INTACCT.get(object_name, ())
+    steps = tuple((field, _checked_money if field.kind == "money" else _NORMALIZERS[field.kind],
+                   field.intacct in required) for field in fields)
+    if isinstance(fields, tuple):  # a list could change under the cache
+        _CONVERSIONS[(id(fields), object_name)] = (fields, steps)
+    return steps
 
 
 def _convert(record: Mapping[str, Any], fields: Iterable[FieldMap], object_name: str) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for field in fields:
+    for field, normalize, required in _conversion(fields, object_name):
         try:
-            row[field.bc] = _checked(field, _NORMALIZERS[field.kind](_read(record, field)), object_name)
+            value = normalize(_read(record, field))
+            if value is None and required:  # refuse, never guess
+                raise ValueError("the value is missing and the sync needs it")
+            row[field.bc] = value
         except (ValueError, TypeError, ArithmeticError) as exc:
             # The value itself may be sensitive (TAXID); name the field only.
             raise ValueError(f"Intacct {object_name} field {field.intacct} is malformed: {_describe(field, exc)}") from None
@@ -425,9 +454,9 @@ def _describe(field: FieldMap, exc: Exception) -> str:
 
 def require_values(row: Mapping[str, Any], object_name: str, columns: Iterable[str]) -> dict[str, Any]:
     """``row`` (a converted Intacct record) unchanged, or ValueError naming the first required field it lacks."""
-    by_column = {f.bc: f for f in fields_for(object_name)}
     for column in columns:
         if row.get(column) is None:
+            by_column = {f.bc: f for f in fields_for(object_name)}
             raise ValueError(f"Intacct {object_name} field {by_column[column].intacct} is empty; the sync needs it")
     return row
 

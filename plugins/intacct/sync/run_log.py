@@ -13,9 +13,12 @@ from sqlalchemy.engine import Connection
 from intacct.sync.mapping import hide_secrets as scrub  # details are stored without secrets
 from intacct.sync.plan import COUNTED_ACTIONS, DIRECTIONS
 from intacct.sync.spec import SPECS
-from intacct.sync.state import chunks, utc_now
+from intacct.sync.state import utc_now
 from intacct.warehouse import Warehouse
+from intacct.warehouse.types import JsonText, dumps
 
+# An outcome without details (most of a first sync's) stores what ``scrub`` makes of none, written once.
+NO_DETAILS = JsonText(dumps(scrub(None)))
 # The outcomes a person should read: what was refused, and what both sides changed.
 REVIEW_ACTIONS = ("rejected", "conflict")
 
@@ -110,9 +113,9 @@ class RunLog:
         rows = [{"run_id": run_id, "object": object_name, "direction": o["direction"], "action": o["action"],
                  "bc_key": o.get("bc_key"), "intacct_key": None if o.get("intacct_key") is None else str(
                      o["intacct_key"]), "reason": o.get("reason"), "errorno": o.get("errorno"),
-                 "details": scrub(o.get("details")), "recorded_at": now} for o in outcomes]
-        for chunk in chunks(rows, self.warehouse.chunk_size):
-            connection.execute(self.outcomes.insert(), chunk)
+                 "details": scrub(o["details"]) if o.get("details") else NO_DETAILS, "recorded_at": now}
+                for o in outcomes]
+        self.warehouse.insert(connection, "intacct_record_outcomes", rows)
 
     def outcomes_of(self, run_id: str, object_name: str | None = None) -> list[dict]:
         statement = select(self.outcomes).where(self.outcomes.c.run_id == run_id)
@@ -147,8 +150,7 @@ class RunLog:
                          c["intacct_key"]), "reason": c.get("reason"), "errorno": c.get("errorno"),
                      "details": scrub(c.get("details")), "planned_at": now} for c in changes]
             with self.warehouse.engine.begin() as connection:
-                for chunk in chunks(rows, self.warehouse.chunk_size):
-                    connection.execute(self.planned.insert(), chunk)
+                self.warehouse.insert(connection, "intacct_planned_changes", rows)
 
         return write
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Connection
 
 from intacct.warehouse import Warehouse
-from intacct.warehouse.types import dumps
+from intacct.warehouse.types import JsonText, dumps
 
 
 def utc_now() -> datetime:
@@ -30,7 +30,12 @@ def stamp(value) -> str | None:
 
 
 def snapshot_hash(values: Mapping) -> str:
-    return hashlib.sha256(dumps(values).encode()).hexdigest()[:32]
+    return text_hash(dumps(values))
+
+
+def text_hash(text: str) -> str:
+    """The hash of a document's JSON text (``dumps``): what ``snapshot_hash`` gives for the document."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,13 @@ class SyncState:
                 if wanted[intacct_key] != bc_key:
                     connection.execute(delete(table).where(*self._of(table, object_name), table.c.bc_key == bc_key))
         now = utc_now()
-        rows = [{"object": object_name, "company_id": self.company_id, "bc_key": link.bc_key,
-                 "intacct_key": str(link.intacct_key), "intacct_record_no": link.intacct_record_no,
-                 "snapshot": link.snapshot, "snapshot_hash": snapshot_hash(link.snapshot),
-                 "intacct_modified_at": link.intacct_modified_at, "synced_at": now} for link in links]
+        rows = []
+        for link in links:
+            text = JsonText(dumps(link.snapshot))  # serialised once: the column's text and its hash
+            rows.append({"object": object_name, "company_id": self.company_id, "bc_key": link.bc_key,
+                         "intacct_key": str(link.intacct_key), "intacct_record_no": link.intacct_record_no,
+                         "snapshot": text, "snapshot_hash": text_hash(text),
+                         "intacct_modified_at": link.intacct_modified_at, "synced_at": now})
         self.warehouse.upsert(connection, "intacct_links", rows)
 
     # Watermarks -----------------------------------------------------------------------------------

@@ -41,6 +41,17 @@ class Money(TypeDecorator):
             return dialect.type_descriptor(Text())
         return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
 
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        # SQLite's TEXT needs no processing of its own: the common case (a Decimal) without the general path.
+        process_param = self.process_bind_param
+
+        def process(value):
+            return str(value) if value.__class__ is Decimal else process_param(value, dialect)
+
+        return process
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
@@ -70,6 +81,17 @@ class UtcTimestamp(TypeDecorator):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String())
         return dialect.type_descriptor(DateTime(timezone=True))
+
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        # SQLite's TEXT needs no processing of its own: the common case (a datetime) without the general path.
+        process_param = self.process_bind_param
+
+        def process(value):
+            return _sqlite_timestamp(value) if value.__class__ is datetime else process_param(value, dialect)
+
+        return process
 
     def process_bind_param(self, value, dialect):
         if value is None:
@@ -136,9 +158,20 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+# Built once: ``json.dumps`` with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, separators=(",", ":"))
+
+
 def dumps(value) -> str:
     """JSON text with Decimal, date and datetime as strings, keys sorted (stable hashes)."""
-    return json.dumps(value, default=_json_default, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
+
+
+class JsonText(str):
+    """A document already written by :func:`dumps`: stored as this text, not serialised again (so a snapshot
+    is serialised once for both its column and its hash)."""
+
+    __slots__ = ()
 
 
 class JsonDocument(TypeDecorator):
@@ -148,7 +181,11 @@ class JsonDocument(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else dumps(value)
+        if value is None:
+            return None
+        if type(value) is JsonText:
+            return str(value)
+        return dumps(value)
 
     def process_result_value(self, value, dialect):
         if value is None or isinstance(value, dict | list):
@@ -179,4 +216,4 @@ SQLITE_TYPE_NAMES = {"MONEY_TEXT": Money, "UTC_TIMESTAMP_TEXT": UtcTimestamp, "D
                      "JSON_TEXT": JsonDocument}
 
 __all__ = ["Money", "UtcTimestamp", "LenientDate", "JsonDocument", "PLACEHOLDERS", "SQLITE_TYPE_NAMES",
-           "as_utc", "dumps", "CENT"]
+           "as_utc", "dumps", "JsonText", "CENT"]

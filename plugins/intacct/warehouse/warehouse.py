@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from intacct.warehouse.types import SQLITE_TYPE_NAMES, JsonDocument, LenientDate
 BC_TABLES = ("bc_accounts", "bc_vendors", "bc_bills", "bc_bill_lines")
 SYNC_TABLES = ("intacct_links", "intacct_watermarks", "intacct_runs", "intacct_record_outcomes",
                "intacct_rejections", "intacct_pending_writes", "intacct_planned_changes")
-DEFAULT_CHUNK_SIZE = 500
+DEFAULT_CHUNK_SIZE = 2000  # keys per IN (...) lookup: an Intacct page's keys in one statement
+# SQLite refuses a statement with more bound variables than its limit (999 before 3.32, 32,766 since); a
+# chunk leaves room for the statement's other parameters.
+SQLITE_OTHER_PARAMETERS = 50
 PG_COPY_MIN_ROWS = 1_000  # PostgreSQL: fewer rows go as one multi-row INSERT, more through COPY
 PG_COPY_ROWS = 20_000  # rows per COPY (bounds the text held in memory)
 
@@ -29,6 +33,8 @@ class Warehouse:
             raise ValueError(f"unsupported database {engine.dialect.name!r}: use sqlite:/// or postgresql+psycopg2://")
         self.engine = engine
         self.sql_dir = sql_dir
+        if engine.dialect.name == "sqlite":
+            chunk_size = min(chunk_size, _sqlite_variable_limit() - SQLITE_OTHER_PARAMETERS)
         self.chunk_size = chunk_size
         self._tables: dict[str, Table] | None = None
         if engine.dialect.name == "sqlite":
@@ -121,8 +127,10 @@ class Warehouse:
         column_list = ", ".join(quote(n) for n in names)
         target = quote(table.name)
 
+        pick = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+
         def values(row: Mapping) -> list:
-            raw = [row[name] for name in names]
+            raw = list(pick(row))
             for index, process in converted:
                 raw[index] = process(raw[index])
             return raw
@@ -187,6 +195,12 @@ def _exact_type(reflected):
     if isinstance(reflected, postgresql.JSONB):
         return JsonDocument()
     return reflected
+
+
+def _sqlite_variable_limit() -> int:
+    import sqlite3
+
+    return 32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
 def _wait_for_sqlite_writers(engine: Engine) -> None:
