@@ -51,6 +51,8 @@ class Model:
                                                       # answers a malformed value for that record
     last: dict = field(default_factory=dict)          # (side, obj, ident, field) -> Edit
     final_runs: list = field(default_factory=list)    # run ids of the two clean runs
+    # (obj, RECORDNO, company, field) -> [(real time, value)]: what both sides held after each run
+    agreed: dict = field(default_factory=dict)
     violations: list = field(default_factory=list)    # found while the history ran (exceptions)
 
     def edit(self, edit: Edit) -> None:
@@ -157,6 +159,14 @@ def mark_delivered(world: World, model: Model) -> None:
     Intacct, and in that pair's BC company)."""
     pairs = read_pairs(world)
     now = datetime.now(tz=pairs[0].bc["updated_at"].tzinfo) if pairs else None
+    for pair in pairs:
+        if pair.intacct is None:
+            continue
+        names = [*VENDOR_FIELDS] if pair.obj == "vendors" else [*BILL_FIELDS, "status", "line1.amount", "line1.memo"]
+        for name in names:
+            value = pair.value("bc", name)
+            if value == pair.value("intacct", name):
+                model.agreed.setdefault((pair.obj, pair.record_no, pair.company, name), []).append((now, value))
     for edit in model.last.values():
         record_no = record_of(pairs, edit)
         if record_no is None:
@@ -344,8 +354,11 @@ def deletes_reach_bc(world: World, model: Model) -> list[str]:
     problems = []
     if world.reconcile_every >= timedelta(hours=1):
         return problems
+    # While Intacct answers some record of an object with an unreadable key, that object's key
+    # reconciliation waits (finding 5: a key list with a hole could void a live record), so its deletes wait.
+    waiting = {obj for (obj, _), (name, _) in model.garbled.items() if name == "RECORDNO"}
     for pair in read_pairs(world):
-        if pair.intacct is not None:
+        if pair.intacct is not None or pair.obj in waiting:
             continue
         status = (pair.bc.get("status") or "").casefold()
         wanted = "inactive" if pair.obj == "vendors" else "void"
@@ -423,6 +436,8 @@ def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
                 continue
             if pair.value("bc", edit.field) == edit.value == pair.value("intacct", edit.field):
                 continue
+            if _restores_agreed(model, edit, pair):
+                continue
             superseded = any(
                 later is not edit and later.obj == edit.obj and later.field == edit.field
                 and later.location != edit.location and later.model_at >= edit.model_at
@@ -437,6 +452,15 @@ def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
                             f"{_show(pair.value('bc', edit.field))}, Intacct {_show(pair.value('intacct', edit.field))}, "
                             "and no conflict or rejection was logged after it")
     return problems
+
+
+def _restores_agreed(model: Model, edit: Edit, pair: Pair) -> bool:
+    """The edit set the field back to what both sides agreed on at the last run before it (a change undone
+    before any run saw it): a state-based sync sees no change on that side, so the other side's later edit
+    rightly wins without a conflict."""
+    history = model.agreed.get((pair.obj, pair.record_no, pair.company, edit.field), [])
+    before = [value for at, value in history if at <= edit.at]
+    return bool(before) and before[-1] == edit.value
 
 
 def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
