@@ -286,6 +286,16 @@ class BillSync(ObjectSync):
         bc_changed = bc_hash != snapshot.get("bc_hash")
         state = {name: bill[name] for name in STATE_COLUMNS}
         out = []
+        if row.get("status") == "paid" and state["status"] != "paid":
+            # BC recorded a payment Intacct does not know (payments do not go from BC to Intacct): BC keeps
+            # "paid", whenever the bill is read, so it is never offered for payment again; a person records
+            # the payment in Intacct, and once Intacct shows it paid the rejection clears.
+            state["status"] = "paid"
+            out.append(self.plan.add(PlannedChange(
+                self.object_name, "to_bc", "reject", key, record_no,
+                reason=f"paid in BC but {str(bill.get('intacct_state') or 'open').lower()} in Intacct (amount due "
+                       f"{bill.get('amount_due')}): record the payment in Intacct; BC keeps the bill paid so it is "
+                       "not paid twice")))
         take_intacct = take_intacct and bc_hash != intacct_hash
         if winner is not None:
             out.append(self.plan.add(PlannedChange(
@@ -298,7 +308,7 @@ class BillSync(ObjectSync):
         new_snapshot = {"bc_hash": intacct_hash if take_intacct else bc_hash,
                         "intacct_hash": intacct_hash}
         if take_intacct:
-            values = {**bill, "lines": lines, "snapshot": new_snapshot, "stamp": True}
+            values = {**bill, **state, "lines": lines, "snapshot": new_snapshot, "stamp": True}
             out.append(self.plan.add(PlannedChange(
                 self.object_name, "to_bc", "update", key, record_no, reason="bill changed in Intacct",
                 values=values)))

@@ -168,3 +168,29 @@ def test_a_lookup_meeting_an_unreadable_vendor_rejects_by_name_and_never_duplica
         assert twin and all(o["action"] == "rejected" and "unreadable" in o["reason"] for o in twin), twin
     logged = [o for o in outcomes(warehouse, summary.run_id) if o["action"] == "rejected"]
     assert any(vendor_id in (o["intacct_key"] or "") + o["reason"] for o in logged), logged
+
+
+@pytest.mark.parametrize("intacct_change", ["description", "nothing"])
+def test_a_bill_paid_in_bc_stays_paid_when_intacct_still_shows_it_open(warehouse, make_engine, emulator,
+                                                                       intacct_change):
+    """Finding 10: BC marked a linked bill paid; the next read of the bill (an Intacct edit, or the read-back
+    right after its create) put Intacct's open state back into BC, so BC could pay it a second time, with
+    no outcome but "Intacct state changed"."""
+    engine = make_engine(warehouse)
+    new_bc_vendor(warehouse, "bc-payee", "Payee Supplies")
+    new_bc_bill(warehouse, "bc-paid-bill", "bc-payee", [("6000", "40.00")])
+    engine.run("scheduled")  # created in Intacct; the next run reads it back
+    record_no = one(warehouse, "bc_bills", bill_id="bc-paid-bill")["intacct_record_no"]
+    bc_update(warehouse, "bc_bills", {"bill_id": "bc-paid-bill"}, status="paid")
+    if intacct_change == "description":
+        emulator.admin.ui_update("DEMO", "APBILL", record_no, {"DESCRIPTION": "edited in Intacct"})
+    summary = engine.run("scheduled")
+    assert one(warehouse, "bc_bills", bill_id="bc-paid-bill")["status"] == "paid"
+    if intacct_change == "description":
+        assert one(warehouse, "bc_bills", bill_id="bc-paid-bill")["description"] == "edited in Intacct"
+    logged = [o for o in outcomes(warehouse, summary.run_id, bc_key="bc-paid-bill") if o["action"] == "rejected"]
+    assert logged and "record the payment in Intacct" in logged[0]["reason"], logged
+    emulator.admin.ui_update("DEMO", "APBILL", record_no, {"STATE": "Paid"})
+    engine.run("scheduled")
+    assert one(warehouse, "bc_bills", bill_id="bc-paid-bill")["status"] == "paid"
+    assert rows(warehouse, "intacct_rejections", object="bills", record_key=str(record_no)) == []
