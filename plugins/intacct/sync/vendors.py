@@ -142,9 +142,17 @@ class VendorSync(ObjectSync):
         return {i["write_key"]: [found[i["intacct_key"]]] for i in intents if i["intacct_key"] in found}
 
     def link_created(self, connection, row: dict, record: dict, intent: dict) -> None:
-        # Read back (it holds Intacct's values) or, from the create's own answer, BC's values just sent.
-        values = record if "name" in record else normalize_bc_vendor(row)
-        self._link(connection, row, record, snapshot=comparable(values))
+        bc = comparable(normalize_bc_vendor(row))
+        sent = intent.get("record_version")
+        if "name" not in record or (sent is not None and sent == stamp(row.get("updated_at"))):
+            # The create's own answer, or a BC record unchanged since the create: BC's values are what was
+            # sent, the synced base; what Intacct holds otherwise now is Intacct's edit made since.
+            self._link(connection, row, record, snapshot=bc)
+            return
+        # BC changed the record since an interrupted create, and Intacct may have too: only the fields both
+        # sides still agree on are known to be synced; the others are compared with no base, as on first
+        # contact, and the policy settles them (logged) instead of one side silently overwriting the other.
+        self._link(connection, row, record, snapshot={k: v for k, v in comparable(record).items() if bc.get(k) == v})
 
     def created_record(self, write, outcome) -> dict:
         return {"intacct_vendor_id": write.change.intacct_key, "intacct_record_no": outcome.record_no,

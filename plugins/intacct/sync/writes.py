@@ -135,7 +135,8 @@ class JournalledWrites:
         keys = [c.request_key or f"{noun}:{c.change.bc_key}" for c in creates]
         writes = [IntacctWrite(c.change, WriteRequest(key, c.fields), {
             "write_key": key, "operation": "create", "bc_key": c.change.bc_key,
-            "intacct_key": c.business_key}) for c, key in zip(creates, keys, strict=True)]
+            "intacct_key": c.business_key, "record_version": c.change.version})
+            for c, key in zip(creates, keys, strict=True)]
         if self.dry_run or not writes:
             return
         retries: list[Create] = []
@@ -208,7 +209,7 @@ class JournalledWrites:
             write_key = f"{noun}:{push.change.bc_key}:update:{digest}"
             writes.append(IntacctWrite(push.change, WriteRequest(write_key, push.fields, scope=self.ctx.run_id), {
                 "write_key": write_key, "operation": "update", "bc_key": push.change.bc_key,
-                "intacct_key": push.change.intacct_key}))
+                "intacct_key": push.change.intacct_key, "record_version": push.change.version}))
         holding: set[str] = set()
 
         def updated(connection, write, outcome) -> None:

@@ -194,3 +194,42 @@ def test_a_bill_paid_in_bc_stays_paid_when_intacct_still_shows_it_open(warehouse
     engine.run("scheduled")
     assert one(warehouse, "bc_bills", bill_id="bc-paid-bill")["status"] == "paid"
     assert rows(warehouse, "intacct_rejections", object="bills", record_key=str(record_no)) == []
+
+
+@pytest.mark.parametrize("policy", ["intacct_wins", "bc_wins", "newest_wins"])
+@pytest.mark.parametrize("bc_edits_too", [False, True])
+def test_an_intacct_edit_between_an_interrupted_create_and_its_recovery_is_not_overwritten(
+        warehouse, make_engine, emulator, policy, bc_edits_too):
+    """Finding 11: a vendor create an interrupted run made was linked by the next run with Intacct's values
+    as read then as the synced base; an Intacct edit made in between looked like BC's change and BC's old
+    value overwrote it, with no conflict logged."""
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    new_bc_vendor(warehouse, "bc-crash-v", "Crash Test Supplies")
+
+    def crash(point, context):
+        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
+            raise InjectedFault("crash after the Intacct write")
+
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    [record] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Crash Test Supplies")
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"NAME": "Crash Test Supplies (Intacct)"})
+    if bc_edits_too:
+        bc_update(warehouse, "bc_vendors", {"vendor_id": "bc-crash-v"}, name="Crash Test Supplies (BC)",
+                  updated_at=now() - timedelta(hours=1))
+    engine = make_engine(warehouse, policy=policy)
+    runs = [engine.run("scheduled", VENDORS).run_id, engine.run("scheduled", VENDORS).run_id]
+    bc_name = one(warehouse, "bc_vendors", vendor_id="bc-crash-v")["name"]
+    [intacct] = emulator.admin.find_records("DEMO", "VENDOR", RECORDNO=record["RECORDNO"])
+    assert bc_name == intacct["NAME"]
+    if not bc_edits_too:  # only Intacct changed the name since the create: its edit stands
+        assert bc_name == "Crash Test Supplies (Intacct)"
+    else:  # both did: a conflict the policy settled, and logged
+        wanted = {"intacct_wins": "Crash Test Supplies (Intacct)", "bc_wins": "Crash Test Supplies (BC)",
+                  "newest_wins": "Crash Test Supplies (Intacct)"}[policy]
+        assert bc_name == wanted
+        logged = [o for run in runs for o in outcomes(warehouse, run, bc_key="bc-crash-v")]
+        assert any(o["action"] == "conflict" for o in logged), [(o["action"], o["reason"]) for o in logged]
