@@ -63,7 +63,9 @@ clean:
 
 # Property-based histories (tests/property) at full size: INTACCT_PROPS_HISTORIES over the SQLite tests
 # (default 1,000 in all) and a fifth of that on PostgreSQL, one worker process per core (STRESS_WORKERS).
-# Failing examples are kept in .hypothesis/ and replayed by
+# A failing history prints its steps and an `@reproduce_failure(...)` line: put that line in
+# INTACCT_PROPS_REPRODUCE and select the failing test with -k to replay it (tests/property/test_sync_histories.py).
+# Shrunk failing examples are also kept in .hypothesis/ and replayed by
 # `INTACCT_PROPS_PROFILE=replay .venv/bin/pytest tests/property`.
 STRESS_WORKERS ?= auto
 stress: $(STAMP)

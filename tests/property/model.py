@@ -477,6 +477,11 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
             if theirs is None or theirs.value == edit.value:
                 continue
             concurrent = not edit.arrived(("intacct",), theirs.at) and not theirs.arrived(edit.location, edit.at)
+            if _restores_agreed(model, edit, pair) or _restores_agreed(model, theirs, pair):
+                # One side set the field back to what both held at the last run (a change undone before any
+                # run saw it): that side shows no change, so the other side's edit is the only one, and it
+                # rightly wins whatever the policy (finding 12 was this check missing it).
+                continue
             if any(other.side == "bc" and other.obj == edit.obj and other.field == edit.field
                    and other.location != edit.location and record_of(pairs, other) == pair.record_no
                    for other in model.last.values()):

@@ -6,12 +6,14 @@ with the finding they reproduce (RELIABILITY.md); remove the mark when the fix l
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import replace
 
 import pytest
 from conftest import POSTGRES_SHARDS, postgres_share, share
 from histories import ALL_CHECKS, Alphabet, SyncHistory
-from hypothesis import settings
+from hypothesis import reproduce_failure, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 pytestmark = [pytest.mark.integration, pytest.mark.property]
@@ -19,9 +21,20 @@ pytestmark = [pytest.mark.integration, pytest.mark.property]
 CLEAN = Alphabet.clean()
 
 
+# A failing history prints "@reproduce_failure('<version>', b'<blob>')"; with that text in this variable (and
+# -k naming the failing test) the test replays that one history, whichever profile is loaded.
+REPRODUCE = os.environ.get("INTACCT_PROPS_REPRODUCE", "")
+
+
 def run_histories(alphabet: Alphabet, warehouses, *, checks=ALL_CHECKS, examples: int | None = None) -> None:
     machine = type("History", (SyncHistory,), {"alphabet": alphabet, "checks": tuple(checks),
                                                "warehouses": staticmethod(warehouses)})
+    if REPRODUCE:
+        found = re.search(r"reproduce_failure\(\s*'([^']+)'\s*,\s*b'([^']+)'\s*\)", REPRODUCE)
+        if found is None:
+            raise ValueError("INTACCT_PROPS_REPRODUCE holds no @reproduce_failure('<version>', b'<blob>') text")
+        machine = reproduce_failure(found.group(1), found.group(2).encode())(machine)
+        examples = 1
     current = settings()
     run_state_machine_as_test(machine, settings=settings(current, max_examples=examples or current.max_examples))
 

@@ -425,6 +425,13 @@ class BillSync(ObjectSync):
         lines = self._lines.get(row["bill_id"])
         if lines is None:  # a create an interrupted run made: its lines are read now
             lines = self.bc_lines(connection, [row["bill_id"]]).get(row["bill_id"], [])
+        sent = intent.get("record_version")
+        if sent is not None and sent != self._versions({row["bill_id"]: row}, {row["bill_id"]: lines})[row["bill_id"]]:
+            # BC changed the bill since an interrupted create sent it (and Intacct may have changed it too):
+            # what was synced is unknown, so neither side's content is taken for the base; the policy settles
+            # the difference, logged as a conflict, instead of Intacct's content silently replacing BC's edit.
+            self._link_created(connection, row, lines, record["RECORDNO"], vendor, bill_number, synced=False)
+            return
         self._link_created(connection, row, lines, record["RECORDNO"], vendor, bill_number)
 
     def created_record(self, write, outcome) -> dict:
@@ -465,11 +472,11 @@ class BillSync(ObjectSync):
                 if row["bill_id"] != bill_id}
         return next((r for r in candidates if _record_no(r) >= 0 and _record_no(r) not in held), None)
 
-    def _link_created(self, connection, row, lines, record_no, vendor, bill_number) -> None:
+    def _link_created(self, connection, row, lines, record_no, vendor, bill_number, *, synced: bool = True) -> None:
         values = {"intacct_record_no": record_no, "bill_number": bill_number}
         connection.execute(update(self.bills).where(
             self.bills.c.company_id == self.ctx.company, self.bills.c.bill_id == row["bill_id"]).values(**values))
-        digest = content_hash({**row, **values}, lines, vendor, self.location)
+        digest = content_hash({**row, **values}, lines, vendor, self.location) if synced else None
         self.ctx.state.save_links(connection, self.object_name, [Link(
             row["bill_id"], str(record_no), record_no,
             {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": stamp(row.get("updated_at"))}, None)])

@@ -107,6 +107,7 @@ class RunLog:
 
     def record(self, connection: Connection, run_id: str, object_name: str, outcomes: Sequence[Mapping]) -> None:
         """Outcome rows: direction, action, bc_key, intacct_key, reason, errorno, details."""
+        outcomes = self._not_yet_rejected(connection, run_id, object_name, outcomes)
         if not outcomes:
             return
         now = utc_now()
@@ -116,6 +117,27 @@ class RunLog:
                  "details": scrub(o["details"]) if o.get("details") else NO_DETAILS, "recorded_at": now}
                 for o in outcomes]
         self.warehouse.insert(connection, "intacct_record_outcomes", rows)
+
+    def _not_yet_rejected(self, connection: Connection, run_id: str, object_name: str,
+                          outcomes: Sequence[Mapping]) -> Sequence[Mapping]:
+        """``outcomes`` without the rejections this run has logged already, word for word. Two steps of one
+        run may decide about the same record (the bills step sends a bill's new vendor through the vendor
+        step's decision again): a person should read each refusal once."""
+        keys = {o.get("bc_key") for o in outcomes if o["action"] == "rejected" and o.get("bc_key") is not None}
+        if not keys:
+            return outcomes
+        columns = self.outcomes.c
+        statement = select(columns.direction, columns.bc_key, columns.intacct_key, columns.reason).where(
+            columns.run_id == run_id, columns.object == object_name, columns.action == "rejected")
+        logged = {tuple(row.values()) for row in self.warehouse.select_in_chunks(
+            connection, statement, columns.bc_key, sorted(keys))}
+        if not logged:
+            return outcomes
+
+        def signature(o: Mapping) -> tuple:
+            key = o.get("intacct_key")
+            return o["direction"], o.get("bc_key"), None if key is None else str(key), o.get("reason")
+        return [o for o in outcomes if o["action"] != "rejected" or signature(o) not in logged]
 
     def outcomes_of(self, run_id: str, object_name: str | None = None) -> list[dict]:
         statement = select(self.outcomes).where(self.outcomes.c.run_id == run_id)

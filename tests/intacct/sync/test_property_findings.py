@@ -25,6 +25,7 @@ from intacct.sync import EntityConfig, RunOptions, SyncEngine
 
 pytestmark = pytest.mark.integration
 VENDORS = RunOptions(objects=("vendors",))
+BILLS = RunOptions(objects=("bills",))
 
 
 @pytest.mark.parametrize("shared", ["tax_id", "name"])
@@ -64,8 +65,11 @@ def test_a_bills_vendor_sent_first_is_refused_as_the_vendor_sync_refuses_it(ware
     assert len(emulator.admin.find_records("DEMO", "VENDOR")) == before  # neither twin created
     for key in ("bc-dup-a", "bc-dup-b"):
         assert one(warehouse, "bc_vendors", vendor_id=key)["intacct_vendor_id"] is None
-    logged = {o["bc_key"]: o for o in outcomes(warehouse, summary.run_id)}
+    every = outcomes(warehouse, summary.run_id)
+    logged = {o["bc_key"]: o for o in every}
     assert logged["bc-dup-a"]["action"] == "rejected" and "bc-dup-b" in logged["bc-dup-a"]["reason"]
+    # Each refusal is read once, although the vendor and the bills steps both decided about the twins.
+    assert [o["bc_key"] for o in every if o["object"] == "vendors"].count("bc-dup-a") == 1, every
     assert "bc-dup-b" not in logged or objects != ("bills",)  # the bills run acts on the bill's vendor only
     bill = logged["bc-bill-dup"]
     assert bill["action"] == "rejected" and "bc-dup-a" in bill["reason"], bill
@@ -233,3 +237,47 @@ def test_an_intacct_edit_between_an_interrupted_create_and_its_recovery_is_not_o
         assert bc_name == wanted
         logged = [o for run in runs for o in outcomes(warehouse, run, bc_key="bc-crash-v")]
         assert any(o["action"] == "conflict" for o in logged), [(o["action"], o["reason"]) for o in logged]
+
+
+@pytest.mark.parametrize("policy", ["intacct_wins", "bc_wins", "newest_wins"])
+@pytest.mark.parametrize("bc_edits_too", [False, True])
+def test_an_intacct_bill_edit_between_an_interrupted_create_and_its_recovery_is_not_lost(
+        warehouse, make_engine, emulator, policy, bc_edits_too):
+    """Finding 11's class for bills: the recovery of an interrupted create took BC's content *now* as the
+    synced base, so a BC edit made since the create looked synced, and Intacct's content (with or without its
+    own edit) went over it with no conflict logged."""
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    vendor, _ = linked_vendor(warehouse, emulator)
+    new_bc_bill(warehouse, "bc-crash-b", vendor["vendor_id"], [("6500", "5.00")], bill_number="INV-CRASH",
+                description="as sent")
+
+    def crash(point, context):
+        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "bills":
+            raise InjectedFault("crash after the Intacct write")
+
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", BILLS)
+    [record] = emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-CRASH")
+    emulator.admin.advance_clock(2)
+    emulator.admin.ui_update("DEMO", "APBILL", record["RECORDNO"], {"DESCRIPTION": "edited in Intacct"})
+    if bc_edits_too:
+        bc_update(warehouse, "bc_bills", {"bill_id": "bc-crash-b"}, description="edited in BC",
+                  updated_at=now() - timedelta(hours=1))
+    engine = make_engine(warehouse, policy=policy)
+    runs = [engine.run("scheduled", BILLS).run_id, engine.run("scheduled", BILLS).run_id]
+    bill = one(warehouse, "bc_bills", bill_id="bc-crash-b")
+    [intacct] = emulator.admin.find_records("DEMO", "APBILL", RECORDNO=record["RECORDNO"])
+    assert bill["intacct_record_no"] == int(record["RECORDNO"])
+    assert bill["description"] == intacct["DESCRIPTION"]
+    if not bc_edits_too:  # only Intacct changed the bill since the create: its edit stands
+        assert bill["description"] == "edited in Intacct"
+    else:  # both did: a conflict the policy settled, and logged
+        wanted = {"intacct_wins": "edited in Intacct", "bc_wins": "edited in BC",
+                  "newest_wins": "edited in Intacct"}[policy]
+        assert bill["description"] == wanted
+        logged = [o for run in runs for o in outcomes(warehouse, run, bc_key="bc-crash-b")]
+        assert any(o["action"] == "conflict" for o in logged), [(o["action"], o["reason"]) for o in logged]
+    assert len(emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-CRASH")) == 1
