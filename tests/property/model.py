@@ -115,11 +115,15 @@ class Pair:
 
 
 def read_pairs(world: World) -> list[Pair]:
-    vendors_by_id = {}
-    for record in world.intacct("VENDOR"):
-        vendors_by_id.setdefault(record["VENDORID"], record)
+    vendors = world.intacct("VENDOR")
     pairs = []
-    for company in COMPANIES:
+    for company, entity in COMPANIES.items():
+        # A company's VENDORID names the vendor its entity sees: once a person deleted that vendor, another
+        # entity's create may take the freed id for a record private to it, which is not this row's counterpart.
+        vendors_by_id = {}
+        for record in vendors:
+            if record.get("MEGAENTITYID") in ("", None, entity):
+                vendors_by_id.setdefault(record["VENDORID"], record)
         for row in world.bc_rows("bc_vendors", company):
             if row.get("intacct_vendor_id"):
                 pairs.append(Pair("vendors", company, row["vendor_id"], row,
