@@ -181,6 +181,7 @@ class SyncHistory(RuleBasedStateMachine):
     def record_bc(self, obj, company, key, values: dict, before: Pair | None = None) -> None:
         """A person's edits of BC fields; a field set to the value it had is no edit (nothing to deliver)."""
         at, model_at = self.stamp()
+        self.model.saved("bc", obj, ("bc", company, key), at, model_at)
         for name, value in values.items():
             if before is not None and before.value("bc", name) == _normal(name, value):
                 continue
@@ -189,6 +190,7 @@ class SyncHistory(RuleBasedStateMachine):
 
     def record_intacct(self, obj, record_no, values: dict, before: Pair | None = None) -> None:
         at, model_at = self.stamp()
+        self.model.saved("intacct", obj, ("intacct", int(record_no)), at, model_at)
         for name, value in values.items():
             if before is not None and before.value("intacct", name) == _normal(name, value):
                 continue

@@ -54,9 +54,22 @@ class Model:
     # (obj, RECORDNO, company, field) -> [(real time, value)]: what both sides held after each run
     agreed: dict = field(default_factory=dict)
     violations: list = field(default_factory=list)    # found while the history ran (exceptions)
+    # (side, obj, ident) -> [(real time, model time)]: every save of the row or record by a person, a save
+    # that changed nothing included (it still moves BC's updated_at and Intacct's WHENMODIFIED)
+    saves: dict = field(default_factory=dict)
 
     def edit(self, edit: Edit) -> None:
         self.last[(edit.side, edit.obj, edit.ident, edit.field)] = edit
+
+    def saved(self, side: str, obj: str, ident: tuple, at: datetime, model_at: datetime) -> None:
+        self.saves.setdefault((side, obj, ident), []).append((at, model_at))
+
+    def last_save(self, edit: Edit, before: datetime | None) -> datetime:
+        """The time the edit's row or record carries when a run settles it (before ``before``): its newest save
+        by a person, which may be a later save of another field or of the same value."""
+        times = [model_at for at, model_at in self.saves.get((edit.side, edit.obj, edit.ident), [])
+                 if before is None or at < before]
+        return max([edit.model_at, *times])
 
 
 # -- reading pairs ------------------------------------------------------------------------------------
@@ -500,10 +513,16 @@ def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:
                 wanted = theirs.value
             elif world.policy == "bc_wins":
                 wanted = edit.value
-            elif abs(edit.model_at - theirs.model_at) >= timedelta(seconds=2):
-                wanted = edit.value if edit.model_at > theirs.model_at else theirs.value
             else:
-                continue  # the tie rule within one second is the engine's documented choice
+                # newest_wins compares the row's and the record's times (BC's updated_at, Intacct's
+                # WHENMODIFIED: neither side keeps a time per field), as they are when a run settles the
+                # conflict: a later save of the row (of the same value again, or of another field) counts.
+                settled = [t for t in (edit.delivered.get(("intacct",)), theirs.delivered.get(edit.location)) if t]
+                settle = min(settled) if settled else None
+                bc_at, intacct_at = model.last_save(edit, settle), model.last_save(theirs, settle)
+                if abs(bc_at - intacct_at) < timedelta(seconds=2):
+                    continue  # the tie rule within one second is the engine's documented choice
+                wanted = edit.value if bc_at > intacct_at else theirs.value
             if final != wanted:
                 problems.append(f"{edit.obj} {pair.company}/{pair.bc_key}: BC set {edit.field} to {_show(edit.value)}, "
                                 f"Intacct to {_show(theirs.value)}; {world.policy} should keep {_show(wanted)} but "
