@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Text, bindparam, delete, func, literal, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -544,7 +544,9 @@ class BillSync(ObjectSync):
         every row and link whole: the run after a first sync compares every bill it imported)."""
         bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
         if self.ctx.warehouse.dialect == "postgresql":
-            recorded = links.c.snapshot.op("->>")("bc_updated_at")
+            # The key is bound as plain text: bound through the column's JSON type it would be sent JSON-quoted
+            # and name no key, so every link would look unstamped and every bill be loaded whole.
+            recorded = links.c.snapshot.op("->>", return_type=Text)(literal("bc_updated_at", Text))
         else:
             recorded = func.json_extract(links.c.snapshot, "$.bc_updated_at")
         # Two lookups by key (each through its table's primary key), not a join: PostgreSQL plans an outer join

@@ -315,3 +315,38 @@ def test_an_intacct_bill_whose_vendor_is_not_in_bc_yet_is_retried(warehouse, syn
     assert imported["vendor_id"] == "ia-LATE-1" and imported["total_amount"] == Decimal("12.34")
     assert outcomes(warehouse, second.run_id, intacct_key=str(bill["RECORDNO"]))[0]["action"] == "created"
     assert not rows(warehouse, "intacct_rejections", record_key=str(bill["RECORDNO"]))
+
+
+def test_bcs_pass_loads_only_the_bills_bc_touched_since_they_were_synced(any_warehouse, synced_engine, monkeypatch):
+    """The run after a sync compares by ``updated_at`` and the stamp each link recorded, and loads whole (row,
+    lines, link, hash) only the bills BC touched: on PostgreSQL the stamp lookup once named no key, so every
+    linked bill looked touched and was loaded on every run."""
+    from intacct.sync.bills import BillSync
+
+    engine = synced_engine(any_warehouse)
+    linked = [r for r in rows(any_warehouse, "bc_bills", company_id=COMPANY) if r["intacct_record_no"] is not None]
+    assert len(linked) >= 3
+    touched = linked[0]["bill_id"]
+    bc_update(any_warehouse, "bc_bills", {"company_id": COMPANY, "bill_id": touched}, description="edited in BC")
+    loaded: list[str] = []
+    original = BillSync._load
+
+    def spy(self, bill_ids, *, changed_only=False):
+        found = original(self, bill_ids, changed_only=changed_only)
+        if changed_only:
+            loaded.extend(found[0])
+        return found
+
+    monkeypatch.setattr(BillSync, "_load", spy)
+    maybe = BillSync._maybe_changed
+    candidates: list[str] = []
+
+    def spy_candidates(self, connection, bill_ids):
+        found = maybe(self, connection, bill_ids)
+        candidates.extend(found)
+        return found
+
+    monkeypatch.setattr(BillSync, "_maybe_changed", spy_candidates)
+    engine.run("scheduled", options=BILLS)
+    assert loaded == [touched]
+    assert set(candidates) == {touched}, f"{len(candidates)} of {len(linked)} bills looked touched"
