@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import Text, bindparam, delete, func, literal, select, update
+from sqlalchemy import Text, and_, bindparam, delete, func, literal, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -492,42 +492,61 @@ class BillSync(ObjectSync):
                 bills.c.status == "ready_to_pay")).scalars().all()
             extra = {k for k, r in self.bc_bills(connection, bill_ids=retry | self.push_bc).items()
                      if r["intacct_record_no"] is not None}
-        changed = select(bills.c.bill_id).where(bills.c.company_id == ctx.company,
-                                                bills.c.intacct_record_no.is_not(None))
+        changed = [bills.c.company_id == ctx.company, bills.c.intacct_record_no.is_not(None)]
         if since is not None:
-            changed = changed.where(bills.c.updated_at >= since)
+            changed.append(bills.c.updated_at >= since)
         if self.written_at:
             # What this run has just written with Intacct's content (a page's own stamp; BC sets another on any
             # edit) holds what Intacct has: a first sync does not read its whole import back.
-            changed = changed.where(bills.c.updated_at.not_in(sorted(self.written_at)))
+            changed.append(bills.c.updated_at.not_in(sorted(self.written_at)))
         # A page of bill ids at a time (a first run or full refresh compares every linked bill: their ids are
         # never held all at once); the retried and conflict-won bills not among them follow.
-        for chunk in self._id_pages(changed, bills.c.bill_id):
-            extra.difference_update(chunk)
-            self._sync_bc_edits(chunk)
+        for page, touched in self._stamped_pages(changed):
+            extra.difference_update(page)
+            self._sync_bc_edits(touched, candidates=True)
         for chunk in chunks(sorted(extra), BC_CHUNK):
             self._sync_bc_edits(chunk)
         for chunk in chunks(sorted(ready), BC_CHUNK):
             self._sync_bc_creates(chunk)
 
-    def _id_pages(self, statement, column):
-        """The ids ``statement`` selects, ``BC_CHUNK`` at a time in id order (keyset pages)."""
+    def _recorded_stamp(self, links):
+        """SQL for the ``updated_at`` a bill's link recorded (its snapshot's ``bc_updated_at``), as text."""
+        if self.ctx.warehouse.dialect == "postgresql":
+            # The key is bound as plain text: bound through the column's JSON type it would be sent JSON-quoted
+            # and name no key, so every link would look unstamped and every bill be loaded whole.
+            return links.c.snapshot.op("->>", return_type=Text)(literal("bc_updated_at", Text))
+        return func.json_extract(links.c.snapshot, "$.bc_updated_at")
+
+    def _touched(self, bill_id: str, updated_at, recorded) -> bool:
+        """Whether BC may have changed the bill since its link was saved: a row whose ``updated_at`` is the one
+        the link recorded holds the content the link's hash says (BC sets ``updated_at`` on every change)."""
+        return bill_id in self.push_bc or recorded is None or recorded != stamp(updated_at)
+
+    def _stamped_pages(self, conditions: list):
+        """The linked bills ``conditions`` select, ``BC_CHUNK`` at a time in id order (keyset pages): each page's
+        ids, and those of them BC touched since their link was saved. One statement a page, the bills joined to
+        their links by primary key (no IN list: a settling run pages through every bill a first sync imported)."""
+        bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
+        joined = bills.outerjoin(links, and_(links.c.object == self.object_name, links.c.company_id == bills.c.company_id,
+                                             links.c.bc_key == bills.c.bill_id))
+        statement = select(bills.c.bill_id, bills.c.updated_at, self._recorded_stamp(links).label("recorded")).select_from(
+            joined).where(*conditions).order_by(bills.c.bill_id).limit(BC_CHUNK)
         last = None
         while True:
-            page = statement if last is None else statement.where(column > last)
+            page = statement if last is None else statement.where(bills.c.bill_id > last)
             with self.ctx.warehouse.engine.connect() as connection:
-                ids = connection.execute(page.order_by(column).limit(BC_CHUNK)).scalars().all()
-            if not ids:
+                found = connection.execute(page).all()
+            if not found:
                 return
-            yield ids
-            last = ids[-1]
+            yield [r[0] for r in found], [r[0] for r in found if self._touched(*r)]
+            last = found[-1][0]
 
-    def _load(self, bill_ids: list[str], *, changed_only: bool = False):
+    def _load(self, bill_ids: list[str], *, changed_only: bool = False, candidates: bool = False):
         """BC bills with their lines, links and vendors' Intacct ids. ``changed_only``: only the bills BC may
-        have changed since their link was saved (a row whose ``updated_at`` is the one the link recorded
-        holds the content the link's hash says: BC sets ``updated_at`` on every change)."""
+        have changed since their link was saved (``_touched``); ``candidates``: ``bill_ids`` are such bills
+        already (``_stamped_pages``), checked again against the rows and links loaded."""
         with self.ctx.warehouse.engine.connect() as connection:
-            if changed_only:
+            if changed_only and not candidates:
                 bill_ids = self._maybe_changed(connection, bill_ids)
             rows = self.bc_bills(connection, bill_ids=bill_ids)
             links = self.ctx.state.links(connection, self.object_name, bc_keys=bill_ids)
@@ -539,16 +558,9 @@ class BillSync(ObjectSync):
         return rows, lines, links, vendor_links
 
     def _maybe_changed(self, connection, bill_ids: list[str]) -> list[str]:
-        """Of ``bill_ids``, those BC may have changed since their link was saved, found from each row's
-        ``updated_at`` and the stamp its link recorded alone (the test ``_load`` makes, without loading
-        every row and link whole: the run after a first sync compares every bill it imported)."""
+        """Of ``bill_ids``, those BC touched since their link was saved (``_touched``), from each row's
+        ``updated_at`` and its link's stamp alone, without loading rows and links whole."""
         bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
-        if self.ctx.warehouse.dialect == "postgresql":
-            # The key is bound as plain text: bound through the column's JSON type it would be sent JSON-quoted
-            # and name no key, so every link would look unstamped and every bill be loaded whole.
-            recorded = links.c.snapshot.op("->>", return_type=Text)(literal("bc_updated_at", Text))
-        else:
-            recorded = func.json_extract(links.c.snapshot, "$.bc_updated_at")
         # Two lookups by key (each through its table's primary key), not a join: PostgreSQL plans an outer join
         # with a long IN list as a scan of every link.
         warehouse = self.ctx.warehouse
@@ -556,13 +568,14 @@ class BillSync(ObjectSync):
             connection, select(bills.c.bill_id, bills.c.updated_at).where(bills.c.company_id == self.ctx.company),
             bills.c.bill_id, bill_ids)}
         held = {r["bc_key"]: r["recorded"] for r in warehouse.select_in_chunks(
-            connection, select(links.c.bc_key, recorded.label("recorded")).where(
+            connection, select(links.c.bc_key, self._recorded_stamp(links).label("recorded")).where(
                 *self.ctx.state._of(links, self.object_name)), links.c.bc_key, list(stamps))}
-        return [key for key, updated_at in stamps.items()
-                if key in self.push_bc or key not in held or held[key] != stamp(updated_at)]
+        return [key for key, updated_at in stamps.items() if self._touched(key, updated_at, held.get(key))]
 
-    def _sync_bc_edits(self, bill_ids: list[str]) -> None:
-        rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True)
+    def _sync_bc_edits(self, bill_ids: list[str], *, candidates: bool = False) -> None:
+        if not bill_ids:
+            return
+        rows, lines, links, vendor_links = self._load(bill_ids, changed_only=True, candidates=candidates)
         updates, locked = [], []
         for bill_id, row in rows.items():
             link = links.get(bill_id)

@@ -328,25 +328,15 @@ def test_bcs_pass_loads_only_the_bills_bc_touched_since_they_were_synced(any_war
     assert len(linked) >= 3
     touched = linked[0]["bill_id"]
     bc_update(any_warehouse, "bc_bills", {"company_id": COMPANY, "bill_id": touched}, description="edited in BC")
-    loaded: list[str] = []
-    original = BillSync._load
+    loaded: list[str] = []  # bills read whole (row, lines, link) by BC's pass
+    original = BillSync.bc_bills
 
-    def spy(self, bill_ids, *, changed_only=False):
-        found = original(self, bill_ids, changed_only=changed_only)
-        if changed_only:
-            loaded.extend(found[0])
+    def spy(self, connection, *, bill_ids=None, record_nos=None):
+        found = original(self, connection, bill_ids=bill_ids, record_nos=record_nos)
+        if bill_ids is not None:
+            loaded.extend(found)
         return found
 
-    monkeypatch.setattr(BillSync, "_load", spy)
-    maybe = BillSync._maybe_changed
-    candidates: list[str] = []
-
-    def spy_candidates(self, connection, bill_ids):
-        found = maybe(self, connection, bill_ids)
-        candidates.extend(found)
-        return found
-
-    monkeypatch.setattr(BillSync, "_maybe_changed", spy_candidates)
+    monkeypatch.setattr(BillSync, "bc_bills", spy)
     engine.run("scheduled", options=BILLS)
-    assert loaded == [touched]
-    assert set(candidates) == {touched}, f"{len(candidates)} of {len(linked)} bills looked touched"
+    assert loaded == [touched], f"{len(loaded)} of {len(linked)} bills loaded whole"
