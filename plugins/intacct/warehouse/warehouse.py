@@ -164,6 +164,16 @@ class Warehouse:
             cursor.close()
         return len(rows)
 
+    def refresh_statistics(self, table_names: Iterable[str]) -> None:
+        """PostgreSQL: ANALYZE these tables now. After a bulk load the planner still holds the empty tables'
+        statistics until autovacuum comes round, and plans the next run's keyset pages as a scan and sort of
+        every row (120 ms a page at 100k bills instead of 8 ms). SQLite's planner needs no statistics here."""
+        if self.dialect != "postgresql":
+            return
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(quote(self.tables[name].name) for name in table_names))
+
     def select_in_chunks(self, connection: Connection, statement, column, values: Sequence) -> Iterator[Mapping]:
         """Rows of ``statement`` whose ``column`` is in ``values``, querying chunk by chunk."""
         values = list(values)

@@ -340,3 +340,34 @@ def test_bcs_pass_loads_only_the_bills_bc_touched_since_they_were_synced(any_war
     monkeypatch.setattr(BillSync, "bc_bills", spy)
     engine.run("scheduled", options=BILLS)
     assert loaded == [touched], f"{len(loaded)} of {len(linked)} bills loaded whole"
+
+
+@pytest.mark.postgres
+def test_a_bulk_import_refreshes_the_planners_statistics(postgres_url, make_engine, monkeypatch):
+    """After a first sync's bulk load PostgreSQL still plans with the empty tables' statistics until autovacuum
+    comes round, and the next run's keyset pages become scans of every row: the import refreshes them."""
+    from sqlalchemy import text
+
+    from intacct.sync import base
+    from intacct.warehouse import Warehouse
+
+    warehouse = Warehouse.from_url(postgres_url)
+    warehouse.ensure_schema()
+    try:
+        monkeypatch.setattr(base, "ANALYZE_AFTER_IMPORTS", 5)  # the demo company has a few hundred bills
+        make_engine(warehouse).run("scheduled")
+        with warehouse.engine.connect() as connection:
+            analyzed = dict(connection.execute(text(
+                "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname IN "
+                "('bc_bills', 'bc_bill_lines', 'intacct_links', 'bc_accounts')")).all())
+        assert analyzed["bc_bills"] is not None and analyzed["bc_bill_lines"] is not None
+        assert analyzed["intacct_links"] is not None
+        monkeypatch.setattr(base, "ANALYZE_AFTER_IMPORTS", 10_000_000)
+        before = analyzed["bc_bills"]
+        make_engine(warehouse).run("scheduled")  # nothing new: no ANALYZE
+        with warehouse.engine.connect() as connection:
+            after = connection.execute(text(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'bc_bills'")).scalar_one()
+        assert after == before
+    finally:
+        warehouse.dispose()
