@@ -53,6 +53,7 @@ class Link:
     intacct_record_no: int | None
     snapshot: dict
     intacct_modified_at: datetime | None
+    synced_at: datetime | None = None  # when the link was last saved (read back; ignored when saving)
 
 
 class SyncState:
@@ -197,7 +198,7 @@ class SyncState:
 
 def _link(row: Mapping) -> Link:
     return Link(row["bc_key"], row["intacct_key"], row["intacct_record_no"], row["snapshot"] or {},
-                row["intacct_modified_at"])
+                row["intacct_modified_at"], row.get("synced_at"))
 
 
 def changed_since(watermark: Watermark, lookback: timedelta, full_refresh: bool) -> datetime | None:
