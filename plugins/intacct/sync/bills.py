@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import Text, and_, bindparam, delete, func, literal, select, update
+from sqlalchemy import Text, bindparam, delete, func, literal, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
@@ -532,13 +532,16 @@ class BillSync(ObjectSync):
 
     def _stamped_pages(self, conditions: list):
         """The linked bills ``conditions`` select, ``BC_CHUNK`` at a time in id order (keyset pages): each page's
-        ids, and those of them BC touched since their link was saved. One statement a page, the bills joined to
-        their links by primary key (no IN list: a settling run pages through every bill a first sync imported)."""
+        ids, and those of them BC touched since their link was saved. One statement a page, each link's stamp
+        found by its primary key (no IN list: a settling run pages through every bill a first sync imported)."""
         bills, links = self.bills, self.ctx.warehouse.tables["intacct_links"]
-        joined = bills.outerjoin(links, and_(links.c.object == self.object_name, links.c.company_id == bills.c.company_id,
-                                             links.c.bc_key == bills.c.bill_id))
-        statement = select(bills.c.bill_id, bills.c.updated_at, self._recorded_stamp(links).label("recorded")).select_from(
-            joined).where(*conditions).order_by(bills.c.bill_id).limit(BC_CHUNK)
+        # The link's stamp as a subquery on its whole primary key, not a join: with statistics that do not yet
+        # know the rows a bulk import just wrote, PostgreSQL planned the join as a scan of every link per bill.
+        recorded = select(self._recorded_stamp(links)).where(
+            links.c.object == self.object_name, links.c.company_id == bills.c.company_id,
+            links.c.bc_key == bills.c.bill_id).scalar_subquery()
+        statement = select(bills.c.bill_id, bills.c.updated_at, recorded.label("recorded")).where(
+            *conditions).order_by(bills.c.bill_id).limit(BC_CHUNK)
         last = None
         while True:
             page = statement if last is None else statement.where(bills.c.bill_id > last)
