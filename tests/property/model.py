@@ -61,6 +61,17 @@ class Model:
     def edit(self, edit: Edit) -> None:
         self.last[(edit.side, edit.obj, edit.ident, edit.field)] = edit
 
+    def overwritten_in_intacct(self, obj: str, field_name: str, value, at: datetime) -> None:
+        """A person in Intacct replaces ``value``: a BC edit that set it had arrived in Intacct by then, even
+        when no run saw both sides hold it (a run killed right after its Intacct create links nothing). Only
+        a value exactly one BC edit set is taken as that edit's (pooled names are shared)."""
+        if value is None:
+            return
+        setters = [e for e in self.last.values()
+                   if e.side == "bc" and e.obj == obj and e.field == field_name and e.value == value and e.at <= at]
+        if len(setters) == 1:
+            setters[0].delivered.setdefault(("intacct",), at)
+
     def saved(self, side: str, obj: str, ident: tuple, at: datetime, model_at: datetime) -> None:
         self.saves.setdefault((side, obj, ident), []).append((at, model_at))
 
