@@ -14,6 +14,7 @@ from .audit import AuditTrail, deleted_since
 from .credentials import Credentials
 from .errors import ConfigurationError, ErrorContext
 from .fields import spec_for
+from .halves import Split, split_when_large
 from .prefetch import prefetched, side_by_side
 from .reading import BillPage, Page, Reader, join_children, record_range
 from .session import SessionInfo, SessionManager
@@ -142,7 +143,7 @@ class IntacctClient:
 
     def iter_bills_with_lines(self, fields: Sequence[str] | None = None, line_fields: Sequence[str] | None = None,
                               *, bills: tuple[int | None, int | None] | None = None,
-                              where: F.Filter | None = None, parts: int = 1) -> Iterator[BillPage]:
+                              where: F.Filter | None = None, parts: int | None = 1) -> Iterator[BillPage]:
         """Bills with their lines, for a full read (``iter_with_children`` of APBILL and APBILLITEM by RECORDKEY):
         each page's ``lines`` maps a bill's RECORDNO to its lines in line order."""
         return self.iter_with_children("APBILL", "APBILLITEM", "RECORDKEY", fields, line_fields, span=bills,
@@ -151,16 +152,18 @@ class IntacctClient:
     def iter_with_children(self, object: str, child: str, parent_field: str, fields: Sequence[str] | None = None,
                            child_fields: Sequence[str] | None = None, *,
                            span: tuple[int | None, int | None] | None = None, where: F.Filter | None = None,
-                           parts: int = 1) -> Iterator[BillPage]:
+                           parts: int | None = 1) -> Iterator[BillPage]:
         """Records with their children, for a full read: ``object`` by RECORDNO and ``child`` by
         (``parent_field``, RECORDNO) read side by side (two requests in flight, within ``max_concurrency``),
         merged into pages, each with ``lines`` (a record's RECORDNO → its children in line order). Calls:
         ceil(records / 2000) + ceil(children / 2000).
 
-        ``parts=2`` splits the RECORDNO range in two halves read at the same time (four reads; pages of the
-        halves alternate, each half in RECORDNO order): with more children than records the children alone
-        would keep one slot busy while the other idles, so this keeps both busy, for two calls more (the
-        range's ends) and up to two partial pages.
+        ``parts=2`` splits the rest of the RECORDNO range in two halves read at the same time once the first
+        page is in (four reads; pages of the halves alternate, each half in RECORDNO order): with more
+        children than records the children alone would keep one slot busy while the other idles. It costs
+        up to three calls more (the highest RECORDNO, and a partial page per read of the first half).
+        ``parts=None`` splits only a read whose first page shows it at least ``split_read_min_pages`` pages long
+        (records and children), where those calls are within 5% of the read's (see ``halves``).
 
         ``cursor`` is (None, last RECORDNO): a read by RECORDNO is no watermark of modification times. A record
         changed while the read is under way may come with its children from before or after the change; its
@@ -168,34 +171,32 @@ class IntacctClient:
         filters the records only (children of records it leaves out are read and dropped); ``span`` restricts
         both reads to a RECORDNO range.
         """
-        if parts not in (1, 2):
-            raise ValueError(f"parts must be 1 or 2, got {parts!r}")
-        if parts == 2:
-            return self._in_halves(object, child, parent_field, fields, child_fields, span, where)
+        if parts not in (1, 2, None):
+            raise ValueError(f"parts must be 1, 2 or None (split when large), got {parts!r}")
+        if parts == 1:
+            return self._with_children(object, child, parent_field, fields, child_fields, span, where)
+        last = (span or (None, None))[1]
+
+        def second_half(start: int) -> Iterator[BillPage]:
+            return self._with_children(object, child, parent_field, fields, child_fields, (start, last), where)
+
+        split = Split(second_half,
+                      lambda: self._reader.highest_record_no(object, F.and_(where, record_range("RECORDNO", span))),
+                      upper=last, min_pages=0 if parts == 2 else self.settings.split_read_min_pages,
+                      page_size=self.settings.page_size)
+        return split_when_large(
+            lambda s: self._with_children(object, child, parent_field, fields, child_fields, span, where, s), split)
+
+    def _with_children(self, object, child, parent_field, fields, child_fields, span, where,
+                       split: Split | None = None) -> Iterator[BillPage]:
+        upper = None if split is None else split.limit
         pages, child_pages = side_by_side(
-            lambda: self._reader.pages_by_record_no(object, fields, span=span, where=where),
-            lambda: self._reader.iter_children(child, parent_field, child_fields, parents=span),
+            lambda: self._reader.pages_by_record_no(object, fields, span=span, where=where, upper=upper,
+                                                    on_first=None if split is None else split.records_counted),
+            lambda: self._reader.iter_children(child, parent_field, child_fields, parents=span, upper=upper,
+                                               on_total=None if split is None else split.children_counted),
             depth=max(1, self.settings.read_ahead_pages))
         return join_children(pages, child_pages, parent_field)
-
-    def _in_halves(self, object, child, parent_field, fields, child_fields, span, where) -> Iterator[BillPage]:
-        ends = self._reader.record_no_span(object, F.and_(where, record_range("RECORDNO", span)))
-        if ends is None:
-            return
-        middle = (ends[0] + ends[1]) // 2
-        halves = [self.iter_with_children(object, child, parent_field, fields, child_fields, span=part, where=where)
-                  for part in ((ends[0], middle), (middle + 1, ends[1]))]
-        try:
-            while halves:
-                for half in list(halves):
-                    page = next(half, None)
-                    if page is None:
-                        halves.remove(half)
-                    else:
-                        yield page
-        finally:
-            for half in halves:
-                half.close()
 
     def read_side_by_side(self, *reads: Callable[[], Iterator]) -> list[Iterator]:
         """Run several reads at once (e.g. bills and their lines), each one page ahead; within the company's

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +43,7 @@ class Page:
     records: list[dict] = field(repr=False)
     cursor: tuple[datetime | None, int | None]
     rejected: tuple[MalformedValue, ...] = ()
+    total: int | None = None  # the gateway's totalcount of the whole read, on its first page (when it says)
 
 
 @dataclass(frozen=True)
@@ -223,12 +224,21 @@ class Reader:
                     yield Page(fresh, (None, fresh[-1][RECORDNO]))
 
     def _keyset(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
-                keys: Sequence[str] = (RECORDNO,), page_size: int | None = None) -> Iterator[list[dict]]:
-        """Pages ordered by ``keys``, each starting strictly after the last row of the previous one."""
+                keys: Sequence[str] = (RECORDNO,), page_size: int | None = None,
+                bound: Callable[[], F.Filter | None] | None = None,
+                on_total: Callable[[int | None], None] | None = None) -> Iterator[list[dict]]:
+        """Pages ordered by ``keys``, each starting strictly after the last row of the previous one;
+        ``bound()``, when given, is asked before every request and narrows it (a read that was split);
+        ``on_total`` hears the gateway's total count once, with the first answer."""
         last: tuple | None = None
         while True:
             condition = F.and_(where, _after(keys, last)) if last is not None else where
+            if bound is not None:
+                condition = F.and_(condition, bound())
             batch = self.run_query(spec, select, condition, keys, page_size)
+            if on_total is not None:
+                on_total, report = None, on_total
+                report(batch.total)
             if batch.rejected:  # keyed reads (lookups, keys, lines) must not skip a record: refuse clearly
                 raise batch.rejected[0]
             if batch.rows:
@@ -274,14 +284,19 @@ class Reader:
 
     def iter_children(self, object_name: str, parent_field: str, fields: Sequence[str] | None = None, *,
                       modified_since: datetime | None = None,
-                      parents: tuple[int | None, int | None] | None = None) -> Iterator[list[dict]]:
+                      parents: tuple[int | None, int | None] | None = None,
+                      upper: Callable[[], int | None] | None = None,
+                      on_total: Callable[[int | None], None] | None = None) -> Iterator[list[dict]]:
         """Every child record (bill lines: APBILLITEM by RECORDKEY) as its own keyset read: pages of
         ``page_size`` rows ordered by (``parent_field``, RECORDNO), so ceil(children / page_size) calls and each
         parent's children consecutive.
 
         ``modified_since`` keeps the children modified at or after it (or with no modification time);
         ``parents`` = (first, last) keeps the children of parents whose RECORDNO is in that closed range (either
-        end may be None). Unreadable children raise MalformedValue: a parent must not lose a child silently.
+        end may be None); ``upper()``, asked before every request, is a highest parent RECORDNO that can
+        still be lowered while the read runs (None: no limit); ``on_total`` hears the count of children the
+        gateway reports with its first answer. Unreadable children raise MalformedValue: a
+        parent must not lose a child silently.
         """
         spec = spec_for(object_name)
         where = record_range(parent_field, parents)
@@ -289,39 +304,47 @@ class Reader:
             _require_aware(modified_since)
             where = F.and_(where, F.or_(F.gte("WHENMODIFIED", modified_since), F.is_null("WHENMODIFIED")))
         select = _unique([*(fields or spec.default_fields), RECORDNO, parent_field])
-        return self._keyset(spec, select, where, (parent_field, RECORDNO))
+        return self._keyset(spec, select, where, (parent_field, RECORDNO),
+                            bound=None if upper is None else lambda: _at_most(parent_field, upper()),
+                            on_total=on_total)
 
-    def record_no_span(self, object_name: str, where: F.Filter | None = None) -> tuple[int, int] | None:
-        """(lowest, highest) RECORDNO of ``object_name`` (within ``where``), or None when it has none: two
-        one-row calls."""
-        spec = spec_for(object_name)
-        ends = []
-        for descending in (False, True):
-            batch = self.run_query(spec, (RECORDNO,), where, (RECORDNO,), page_size=1, descending=descending)
-            if not batch.rows:
-                return None
-            ends.append(batch.rows[0][RECORDNO])
-        return ends[0], ends[1]
+    def highest_record_no(self, object_name: str, where: F.Filter | None = None) -> int | None:
+        """The highest RECORDNO of ``object_name`` (within ``where``), or None when it has none: one one-row
+        call."""
+        batch = self.run_query(spec_for(object_name), (RECORDNO,), where, (RECORDNO,), page_size=1, descending=True)
+        return batch.rows[0][RECORDNO] if batch.rows else None
 
     def pages_by_record_no(self, object_name: str, fields: Sequence[str] | None = None, *,
                            span: tuple[int | None, int | None] | None = None,
-                           where: F.Filter | None = None) -> Iterator[Page]:
-        """Every record as a keyset read ordered by RECORDNO, as pages; ``cursor`` is (None, last RECORDNO).
-        Unreadable records are in ``Page.rejected`` as with ``iter_pages``. A read from the beginning: its
-        keys are Intacct's complete key list."""
+                           where: F.Filter | None = None,
+                           upper: Callable[[], int | None] | None = None,
+                           on_first: Callable[[Page], None] | None = None) -> Iterator[Page]:
+        """Every record as a keyset read ordered by RECORDNO, as pages; ``cursor`` is (None, last RECORDNO),
+        the first page carries the gateway's ``total``. Unreadable records are in ``Page.rejected`` as with
+        ``iter_pages``. ``upper()``, asked before every request, is a highest RECORDNO that can still be
+        lowered while the read runs (None: no limit); ``on_first`` sees the first page as soon as it is read.
+        A read from the beginning: its keys are Intacct's complete key list."""
         spec = spec_for(object_name)
         extra = [spec.modified_field] if spec.modified_field else []
         select = _unique([*(fields or spec.default_fields), RECORDNO, *extra])
         base = F.and_(where, record_range(RECORDNO, span))
         last: int | None = None
+        first = True
         while True:
             condition = F.and_(base, F.gt(RECORDNO, last)) if last is not None else base
+            if upper is not None:
+                condition = F.and_(condition, _at_most(RECORDNO, upper()))
             batch = self.run_query(spec, select, condition, (RECORDNO,))
             keys = [row[RECORDNO] for row in batch.rows]
             keys.extend(int(n) for n in (e.identifiers.get(RECORDNO) for e in batch.rejected
                                          if getattr(e, "identifiers", None)) if n and n.isdigit())
             if batch.rows or batch.rejected:
-                yield Page(batch.rows, (None, batch.rows[-1][RECORDNO] if batch.rows else last), batch.rejected)
+                page = Page(batch.rows, (None, batch.rows[-1][RECORDNO] if batch.rows else last), batch.rejected,
+                            total=batch.total if first else None)
+                if first and on_first is not None:
+                    on_first(page)
+                first = False
+                yield page
             if not batch.more or not keys:
                 return
             last = max(keys)
@@ -360,7 +383,7 @@ def join_children(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]],
                     exhausted = True
             for lines in wanted.values():
                 _sort_lines(lines)
-            yield BillPage(page.records, page.cursor, page.rejected, lines=wanted)
+            yield BillPage(page.records, page.cursor, page.rejected, total=page.total, lines=wanted)
     finally:
         for stream in (bill_pages, line_pages):
             close = getattr(stream, "close", None)
@@ -388,6 +411,10 @@ def record_range(field_name: str, bills: tuple[int | None, int | None] | None) -
     first, last = bills
     return F.and_(None if first is None else F.gte(field_name, int(first)),
                   None if last is None else F.lte(field_name, int(last)))
+
+
+def _at_most(field_name: str, highest: int | None) -> F.Filter | None:
+    return None if highest is None else F.lte(field_name, int(highest))
 
 
 def _line_select(spec: ObjectSpec, fields: Sequence[str] | None) -> list[str]:

@@ -10,6 +10,9 @@ from .errors import ConfigurationError
 MAX_QUERY_PAGE_SIZE = 2000  # the `query` function's documented maximum
 MAX_IN_VALUES = 1000  # `in` / `notin` accept at most this many values
 MAX_READ_AHEAD_PAGES = 4  # pages a read may hold beyond the caller's: memory stays a few pages
+# A full read of bills and lines splits in two halves from this many pages (bills and lines): the split's up to
+# three extra calls (the highest key, two partial pages) stay within 5% of the pages read (see halves).
+SPLIT_READ_MIN_PAGES = 60
 REQUEST_CHAR_LIMIT = 500_000  # the gateway's request-size limit (characters; documented for async requests)
 # No maximum of functions per request is documented (the often-quoted 100 is unverified): by default the
 # size limit decides, and the count stops at the largest list the gateway documents anywhere (1,000 `in`
@@ -32,14 +35,16 @@ class ClientSettings:
     ``write_batch_size`` is defined here only: the sync engine takes its batches from the client's value
     unless its EntityConfig says otherwise. ``read_ahead_pages`` is how many pages a read asked to read ahead
     fetches before its caller needs them (0: none, even when asked); every request still takes one of the
-    company's ``max_concurrency`` slots.
+    company's ``max_concurrency`` slots. A full read of bills with their lines is split in two halves read
+    side by side when its first page shows it at least ``split_read_min_pages`` pages long (see ``halves``).
     """
 
     timezone: str = "America/Los_Angeles"
     page_size: int = MAX_QUERY_PAGE_SIZE
     write_batch_size: int = DEFAULT_WRITE_BATCH_SIZE
     max_concurrency: int = 2
-    read_ahead_pages: int = 1
+    read_ahead_pages: int = 2  # two pages: the reader's bursts (a page's commit) do not stall the request slots
+    split_read_min_pages: int = SPLIT_READ_MIN_PAGES
     timeout_seconds: float = 300.0
     retry_max_seconds: float = 120.0
     retry_base_seconds: float = 1.0
@@ -65,6 +70,9 @@ class ClientSettings:
                  f"max_concurrency must be a positive integer, got {self.max_concurrency!r}")
         _require(isinstance(self.read_ahead_pages, int) and 0 <= self.read_ahead_pages <= MAX_READ_AHEAD_PAGES,
                  f"read_ahead_pages must be an integer from 0 to {MAX_READ_AHEAD_PAGES}, got {self.read_ahead_pages!r}")
+        _require(isinstance(self.split_read_min_pages, int) and not isinstance(self.split_read_min_pages, bool)
+                 and self.split_read_min_pages >= 0,
+                 f"split_read_min_pages must be an integer >= 0, got {self.split_read_min_pages!r}")
         for name in ("timeout_seconds", "retry_max_seconds", "retry_base_seconds", "retry_cap_seconds",
                      "retry_after_524_seconds", "session_refresh_margin_seconds"):
             value = getattr(self, name)

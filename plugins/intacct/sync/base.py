@@ -131,7 +131,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         Returns the RECORDNOs read when the read started from the beginning and every row was readable: that is
         Intacct's complete key list, so finding deletes needs no second read. Such a read of an object with
         children takes the records in key order with their children read beside them as one keyset stream
-        (two halves of the key range at once, so both of the company's request slots stay busy)."""
+        (a large read in two halves of the key range at once, so both of the company's request slots stay busy)."""
         spec, client = self.spec, self.ctx.client
         self.start_reading(watermark)
         keys: SeenNumbers | None = SeenNumbers() if since is None else None  # compact: a read may hold millions
@@ -139,7 +139,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         if child is not None:
             pages = client.iter_with_children(spec.intacct_object, child.intacct_object, child.parent_field,
                                               intacct_fields(spec.intacct_object),
-                                              intacct_fields(child.intacct_object))
+                                              intacct_fields(child.intacct_object), parts=None)
         else:
             pages = client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
         complete, newest = True, None

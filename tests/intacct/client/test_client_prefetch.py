@@ -8,6 +8,7 @@ import time
 import pytest
 
 from intacct.client import ClientSettings, Credentials, IntacctClient
+from intacct.client.errors import ConfigurationError
 from intacct.client.prefetch import prefetched
 
 emulator_pkg = pytest.importorskip("intacct_emulator")
@@ -259,21 +260,44 @@ def test_transient_failures_and_expired_result_sets_mid_read_ahead_are_retried_w
     assert not prefetch_threads()
 
 
-def test_bills_with_lines_in_two_halves_read_the_same_bills_and_lines_for_two_calls_more(emu):
-    one = client_for(emu, page_size=60)
-    one.open_session()
-    whole = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in one.iter_bills_with_lines(
-        ["RECORDNO"], ["RECORDKEY", "LINE_NO"]) for r in page.records}
+def _bills_and_lines(client, **options) -> tuple[dict, int]:
+    """Every bill's lines as read, and how many bills came (a bill read twice would count twice)."""
+    client.open_session()
+    pages = list(client.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY", "LINE_NO"], **options))
+    return ({r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in pages for r in page.records},
+            sum(len(page.records) for page in pages))
+
+
+@pytest.mark.parametrize("page_size", [7, 13, 60, 150, 399])
+def test_bills_with_lines_in_two_halves_read_the_same_bills_and_lines_for_at_most_three_calls_more(emu, page_size):
+    one, two = client_for(emu, page_size=page_size), client_for(emu, page_size=page_size)
+    whole, _ = _bills_and_lines(one)
+    # Small pages make the first half's page in flight run past the split point: it must not come twice.
+    got, count = _bills_and_lines(two, parts=2)
+    assert got == whole and count == len(whole)
+    extra = two.usage.calls_by_function["query"] - one.usage.calls_by_function["query"]
+    assert 1 <= extra <= 3  # the highest RECORDNO, and at most one partial page more per read of the first half
+    assert not prefetch_threads()
+
+
+def test_a_read_splits_only_when_its_first_page_counts_enough_bills_for_the_calls_it_costs(emu):
+    bills, lines = (len(emu.admin.find_records("DEMO", name)) for name in ("APBILL", "APBILLITEM"))
+    pages = -(-bills // 50) + -(-lines // 50)  # the totals of the first answers, in pages
+    for min_pages, splits in ((pages + 1, False), (pages, True), (0, True)):
+        one = client_for(emu)
+        whole, _ = _bills_and_lines(one)
+        two = IntacctClient(one.credentials, ClientSettings(page_size=50, split_read_min_pages=min_pages),
+                            transport=emu.transport(), sleep=lambda _: None)
+        got, count = _bills_and_lines(two, parts=None)
+        assert got == whole and count == len(whole)
+        extra = two.usage.calls_by_function["query"] - one.usage.calls_by_function["query"]
+        assert (extra >= 1) is splits, (min_pages, extra)
+    with pytest.raises(ConfigurationError, match="split_read_min_pages"):
+        ClientSettings(split_read_min_pages=-1)
+
+
+def test_a_split_read_within_a_span_stays_in_it(emu):
     two = client_for(emu, page_size=60)
     two.open_session()
-    halves = list(two.iter_bills_with_lines(["RECORDNO"], ["RECORDKEY", "LINE_NO"], parts=2))
-    got = {r["RECORDNO"]: page.lines[r["RECORDNO"]] for page in halves for r in page.records}
-    assert got == whole and sum(len(p.records) for p in halves) == len(whole)
-    extra = two.usage.calls_by_function["query"] - one.usage.calls_by_function["query"]
-    assert 2 <= extra <= 4  # the range's two ends, and at most one partial page more per read
-    assert not prefetch_threads()
-    ranged = [r["RECORDNO"] for page in two.iter_bills_with_lines(["RECORDNO"], bills=(None, 1), parts=2)
-              for r in page.records]
-    assert ranged == [] or max(ranged) <= 1
     with pytest.raises(ValueError, match="parts"):
         two.iter_bills_with_lines(parts=3)

@@ -371,3 +371,38 @@ def test_a_bulk_import_refreshes_the_planners_statistics(postgres_url, make_engi
         assert after == before
     finally:
         warehouse.dispose()
+
+
+def _imported(warehouse) -> dict:
+    """Each imported bill's number, vendor, total and status, with its lines' numbers, accounts and amounts."""
+    lines: dict = {}
+    for line in rows(warehouse, "bc_bill_lines"):
+        lines.setdefault(line["bill_id"], []).append((line["line_no"], line["account_no"], line["amount"]))
+    return {bill["intacct_record_no"]: (bill["bill_number"], bill["vendor_id"], bill["total_amount"], bill["status"],
+                                        sorted(lines.get(bill["bill_id"], [])))
+            for bill in rows(warehouse, "bc_bills", company_id=COMPANY)}
+
+
+@pytest.mark.parametrize("page_size", [7, 250])  # 250: the first half's second page runs past the middle
+def test_a_first_sync_read_in_two_halves_imports_every_bill_and_line_once(tmp_path, emulator, client_with,
+                                                                          make_engine, page_size):
+    from intacct.warehouse import Warehouse
+
+    imported, calls = [], []
+    for name, min_pages in (("whole", 10_000), ("halves", 0)):
+        warehouse = Warehouse.from_url(f"sqlite:///{tmp_path / name}.db")
+        warehouse.ensure_schema()
+        client = client_with(page_size=page_size, split_read_min_pages=min_pages)
+        engine = make_engine(warehouse, bound_client=client)
+        summary = engine.run("scheduled")
+        assert summary.status == "succeeded", summary.message
+        assert not outcomes(warehouse, summary.run_id, action="rejected")
+        imported.append(_imported(warehouse))
+        calls.append(client.usage.calls_by_function["query"])
+        again = engine.run("scheduled")  # the split read left nothing behind for the next run to settle
+        assert sum(d.get(a, 0) for c in again.counts.values() for d in c.values()
+                   for a in ("create", "update", "deactivate")) == 0, again.counts
+        warehouse.dispose()
+    assert imported[1] == imported[0] and len(imported[0]) == len(
+        emulator.admin.find_records("DEMO", "APBILL", MEGAENTITYID=ENTITY))
+    assert 1 <= calls[1] - calls[0] <= 3  # the highest RECORDNO, and a partial page per read of the first half
