@@ -127,11 +127,17 @@ def _load_entities(store: Store, company: Company, now: int) -> None:
 
 
 def _history(rng: np.random.Generator, count: int, now: int, oldest_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Creation times (ascending, so RECORDNO follows creation) and modification times (some edited later)."""
+    """Creation times (ascending, so RECORDNO follows creation) and modification times (some edited later).
+
+    An edit comes 1 minute to 20 days after its creation and before now: drawn within what the record's age
+    allows, not cut at now, which would pile every late edit into the last second (thousands of bills of a
+    large company edited in one second just before a first sync, which no company does)."""
     created = np.sort(now - rng.integers(2 * DAY, oldest_days * DAY, count))
     edited = rng.random(count) < 0.3
-    modified = created + np.where(edited, rng.integers(60, 20 * DAY, count), 0)
-    return created, np.minimum(modified, now - 1)
+    drawn = rng.integers(60, 20 * DAY, count)  # the same draws as ever: the rest of a dataset does not change
+    latest = np.minimum(20 * DAY, now - 1 - created)
+    delay = 60 + (drawn - 60) * (latest - 60) // (20 * DAY - 60)  # scaled into the record's age
+    return created, created + np.where(edited, delay, 0)
 
 
 def _load_accounts(store: Store, now: int, rng: np.random.Generator) -> None:
