@@ -34,7 +34,7 @@ def main(spec: dict) -> None:
     warehouse.ensure_schema()
     config = EntityConfig(entity_id=spec["entity"], bc_company_id=spec["company"], conflict_policy=spec["policy"],
                           reconcile_every=timedelta(seconds=spec["reconcile_seconds"]))
-    with IntacctClient(credentials, ClientSettings(retry_max_seconds=0)) as client:
+    with IntacctClient(credentials, ClientSettings(retry_max_seconds=0, **spec.get("read_shape", {}))) as client:
         try:
             SyncEngine(client, warehouse, config, fault_hook=hook).run("scheduled")
         except Exception:  # only the kill matters here; the parent checks what the next runs make of it

@@ -131,6 +131,11 @@ class RunResult:
     faulty: bool
 
 
+# How the clients read, chosen by a history's fault seed (a third of the histories each): the defaults; small
+# pages with every full read of bills split in two halves read side by side; smaller pages, never split.
+READ_SHAPES: tuple[dict, ...] = ({}, {"page_size": 7, "split_read_min_pages": 0}, {"page_size": 3})
+
+
 @dataclass
 class World:
     warehouse: Warehouse  # an empty warehouse with the schema applied; the caller owns (and disposes) it
@@ -156,12 +161,16 @@ class World:
                            sender_id="Paymentus", sender_password="demo-sender-pw", entity_id=COMPANIES[company],
                            endpoint=endpoint, allowed_hosts=hosts)
 
+    @property
+    def read_shape(self) -> dict:
+        return READ_SHAPES[self.fault_seed % len(READ_SHAPES)]
+
     def client(self, company: str) -> IntacctClient:
         if company not in self._clients:
             self._clients[company] = IntacctClient(
                 self.credentials(company, self.emulator.url, ("emulator.local",)),
                 ClientSettings(timezone="America/Los_Angeles", retry_max_seconds=0, retry_base_seconds=0,
-                               retry_cap_seconds=0, retry_after_524_seconds=0),
+                               retry_cap_seconds=0, retry_after_524_seconds=0, **self.read_shape),
                 transport=self.emulator.transport())
         return self._clients[company]
 
@@ -231,7 +240,7 @@ class World:
             spec = {"url": self.warehouse.engine.url.render_as_string(hide_password=False),
                     "endpoint": self._server.url, "company": company, "entity": COMPANIES[company],
                     "policy": self.policy, "reconcile_seconds": self.reconcile_every.total_seconds(),
-                    "point": point, "nth": nth, "stderr": errors.name}
+                    "point": point, "nth": nth, "stderr": errors.name, "read_shape": self.read_shape}
             returncode = KILLED_RUNS.run(spec)
             if returncode not in (0, -signal.SIGKILL):
                 raise AssertionError(f"the killed run failed otherwise: {returncode}\n{errors.read()[-3000:]}")

@@ -13,6 +13,7 @@ budget), so no thread outlives the read and the usage counters hold every reques
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -51,7 +52,10 @@ class ReadAhead(Iterator[T]):
         if self._thread is None and not self._finished:
             # The thread holds the queue and the stop flag, never this object: an abandoned iterator is
             # still collected, and collecting it stops the thread.
-            self._thread = threading.Thread(target=_produce, args=(self._pages, self._handoff, self._stop),
+            # The thread runs in a copy of the starter's context: its calls count where the read was started.
+            context = contextvars.copy_context()
+            self._thread = threading.Thread(target=context.run,
+                                            args=(_produce, self._pages, self._handoff, self._stop),
                                             name=self._name, daemon=True)
             self._thread.start()
         return self

@@ -1,9 +1,19 @@
-"""Counting what Intacct bills: every function in a request is one API call; every written record counts."""
+"""Counting what Intacct bills: every function in a request is one API call; every written record counts.
+
+Calls are also counted per scope (``scoped``), e.g. per object of a run: a read started early for a later
+object runs in threads beside the earlier object's sync, so "the calls made meanwhile" would be wrong. The
+scope is a context variable, which the reading threads carry over from where their read was started.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_SCOPE: ContextVar[str | None] = ContextVar("intacct_usage_scope", default=None)
 
 
 class ApiUsage:
@@ -14,12 +24,31 @@ class ApiUsage:
         self._calls: Counter[str] = Counter()
         self._records_written = 0
         self._requests = 0
+        self._by_scope: dict[str, Counter[str]] = {}
 
     def record_request(self, function_names: list[str]) -> None:
         """One answered request whose functions ran (or were at least judged by the gateway)."""
+        scope = _SCOPE.get()
         with self._lock:
             self._requests += 1
             self._calls.update(function_names)
+            if scope is not None:
+                self._by_scope.setdefault(scope, Counter()).update(function_names)
+
+    @staticmethod
+    @contextmanager
+    def scoped(name: str) -> Iterator[None]:
+        """Count the calls made in this block, and in reads started in it, under ``name`` as well."""
+        token = _SCOPE.set(name)
+        try:
+            yield
+        finally:
+            _SCOPE.reset(token)
+
+    def calls_in(self, scope: str) -> dict[str, int]:
+        """The calls counted under ``scope`` so far, by function."""
+        with self._lock:
+            return dict(self._by_scope.get(scope, {}))
 
     def record_written(self, count: int = 1) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from intacct.client.prefetch import ReadAhead
 from intacct.client.seen import SeenNumbers
 from intacct.sync import faults
 from intacct.sync.config import EntityConfig, RunOptions
@@ -60,6 +61,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
 
     def __init__(self, context: RunContext):
         self.ctx = context
+        self._early = None  # a read started before the run reached this object (read_early)
         self.plan = Plan(self.object_name)
         self.applied: Counter[tuple[str, str]] = Counter()  # (direction, action) of what was really done
         self.handled: set[str] = set()            # BC keys settled this run: not compared again
@@ -125,6 +127,39 @@ class ObjectSync(DeleteDetection, JournalledWrites):
     def sync_bc_side(self, since) -> None:
         """Hook: BC's changes since ``since`` (None: every row)."""
 
+    def read_early(self) -> bool:
+        """Start this object's read now, while the objects before it in the run are synced, where that cannot
+        change what it reads: the full read of an object with children (a first sync or a full refresh: the
+        long read of a run), whose own steps before the read write nothing to Intacct (no pre-read step)
+        and with no interrupted writes to finish. Returns whether it started; ``close_early`` stops it."""
+        if not self.spec.children or type(self).before_intacct is not ObjectSync.before_intacct:
+            return False
+        watermark = self.ctx.state.watermark(self.object_name)
+        if changed_since(watermark, self.ctx.config.lookback, self.ctx.options.full_refresh) is not None:
+            return False
+        if self.ctx.state.pending_writes(self.object_name):
+            return False
+        # One page read ahead of the reads themselves: the halves decide and start when their first
+        # answers are in, which is now, not when this object's turn comes.
+        self._early = ReadAhead(lambda: self.open_read(None), depth=1, name="intacct-early-read").start()
+        return True
+
+    def close_early(self) -> None:
+        early, self._early = self._early, None
+        if early is not None:
+            early.close()
+
+    def open_read(self, since):
+        """The pages of Intacct's records modified since ``since`` (None: all of them; an object with children
+        then reads them beside its records, see ``read_intacct``)."""
+        spec, client = self.spec, self.ctx.client
+        child = spec.children[0] if since is None and spec.children else None
+        if child is not None:
+            return client.iter_with_children(spec.intacct_object, child.intacct_object, child.parent_field,
+                                              intacct_fields(spec.intacct_object),
+                                              intacct_fields(child.intacct_object), parts=None)
+        return client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
+
     def read_intacct(self, since, watermark: Watermark) -> SeenNumbers | None:
         """Intacct's records modified since ``since``, a page at a time.
 
@@ -132,16 +167,16 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         Intacct's complete key list, so finding deletes needs no second read. Such a read of an object with
         children takes the records in key order with their children read beside them as one keyset stream
         (a large read in two halves of the key range at once, so both of the company's request slots stay busy)."""
-        spec, client = self.spec, self.ctx.client
+        spec = self.spec
         self.start_reading(watermark)
         keys: SeenNumbers | None = SeenNumbers() if since is None else None  # compact: a read may hold millions
         child = spec.children[0] if since is None and spec.children else None
-        if child is not None:
-            pages = client.iter_with_children(spec.intacct_object, child.intacct_object, child.parent_field,
-                                              intacct_fields(spec.intacct_object),
-                                              intacct_fields(child.intacct_object), parts=None)
-        else:
-            pages = client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
+        pages, self._early = self._early, None
+        if pages is not None and since is not None:  # the run changed its mind (cannot happen in one run)
+            pages.close()
+            pages = None
+        if pages is None:
+            pages = self.open_read(since)
         complete, newest = True, None
         try:
             for page in pages:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 
 from intacct.client.settings import ClientSettings
@@ -62,26 +64,39 @@ class SyncEngine:
             self._runs[run_id] = {"options": options, "trigger": row["triggered_by"], "reports": {}}
         return self._runs[run_id]["options"]
 
-    def _api_calls(self) -> int:
+    def _calls_by_function(self, object_name: str) -> dict[str, int]:
+        """The calls made for ``object_name`` so far, by function (all calls, for a client that cannot tell)."""
         usage = getattr(self.client, "usage", None)
-        return int(getattr(usage, "total_calls", 0) or 0)
-
-    def _calls_by_function(self) -> dict[str, int]:
-        usage = getattr(self.client, "usage", None)
+        calls_in = getattr(usage, "calls_in", None)
+        if calls_in is not None:
+            return dict(calls_in(object_name))
         return dict(getattr(usage, "calls_by_function", None) or {})
 
-    def _sync(self, run_id: str, object_name: str) -> ObjectReport:
+    @contextmanager
+    def _counted_as(self, object_name: str) -> Iterator[None]:
+        """Calls made in this block (and by reads started in it) count for ``object_name``."""
+        scoped = getattr(getattr(self.client, "usage", None), "scoped", None)
+        with scoped(object_name) if scoped is not None else nullcontext():
+            yield
+
+    def _new_sync(self, run_id: str, object_name: str) -> ObjectSync:
+        context = RunContext(run_id, self.client, self.warehouse, self.config, self._options(run_id), self.state,
+                             self.run_log, self.fault_hook)
+        return _SYNCS[object_name](context)
+
+    def _sync(self, run_id: str, object_name: str, sync: ObjectSync | None = None,
+              calls_before: dict[str, int] | None = None) -> ObjectReport:
         options = self._options(run_id)
         if object_name not in options.objects:  # not chosen for this run (e.g. a Sync Now of bills only)
             return ObjectReport(object_name, count_actions([]), 0, dry_run=options.dry_run)
-        context = RunContext(run_id, self.client, self.warehouse, self.config, options, self.state, self.run_log,
-                             self.fault_hook)
-        sync = _SYNCS[object_name](context)
+        sync = sync or self._new_sync(run_id, object_name)
         if options.dry_run:  # the plan goes to the run log as it is produced, not to memory
             sync.plan.stream_to(self.run_log.plan_writer(run_id, object_name))
-        calls_before = (self._api_calls(), self._calls_by_function())
+        if calls_before is None:  # else counted from before its early read
+            calls_before = self._calls_by_function(object_name)
         try:
-            sync.run()
+            with self._counted_as(object_name):
+                sync.run()
         except Exception as error:
             sync.plan.flush()
             self._store_report(run_id, object_name, sync, calls_before,
@@ -90,13 +105,13 @@ class SyncEngine:
         sync.plan.flush()
         return self._store_report(run_id, object_name, sync, calls_before)
 
-    def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: tuple[int, dict[str, int]],
+    def _store_report(self, run_id, object_name, sync: ObjectSync, calls_before: dict[str, int],
                       failure: str | None = None) -> ObjectReport:
-        total = self._api_calls() - calls_before[0]
+        calls_after = self._calls_by_function(object_name)
+        total = sum(calls_after.values()) - sum(calls_before.values())
         report = ObjectReport(object_name, sync.counts(), total,
                               plan=sync.plan if sync.dry_run else None, dry_run=sync.dry_run,
-                              api_calls_by_direction=calls_by_direction(calls_before[1], self._calls_by_function(),
-                                                                        total))
+                              api_calls_by_direction=calls_by_direction(calls_before, calls_after, total))
         self._runs[run_id]["reports"][object_name] = report
         self.run_log.merge_object(run_id, object_name, report.counts, report.api_calls, failure,
                                   by_direction=report.api_calls_by_direction)
@@ -114,11 +129,22 @@ class SyncEngine:
     def run(self, trigger: str = "scheduled", options: RunOptions | None = None) -> RunSummary:
         """Convenience: a whole run (the objects of ``options`` in dependency order) and its summary."""
         run_id = self.start_run(trigger, options)
+        chosen = [name for name in OBJECTS if name in self._options(run_id).objects]  # in dependency order
+        syncs: dict[str, ObjectSync] = {}
+        calls_before: dict[str, dict[str, int]] = {}
         try:
-            for object_name in OBJECTS:  # listed in dependency order
-                if object_name in self._options(run_id).objects:
-                    self._sync(run_id, object_name)
+            # A long read that nothing before it in the run can change (a first sync's bills) starts now,
+            # beside the syncs before it: the company's request slots are busy from the run's first call.
+            for object_name in chosen[1:]:
+                calls_before[object_name] = self._calls_by_function(object_name)
+                sync = syncs[object_name] = self._new_sync(run_id, object_name)
+                with self._counted_as(object_name):
+                    sync.read_early()
+            for object_name in chosen:
+                self._sync(run_id, object_name, syncs.get(object_name), calls_before.get(object_name))
         finally:
+            for sync in syncs.values():
+                sync.close_early()  # a run that failed before reaching an object stops its read
             summary = self.finish_run(run_id)
         return summary
 

@@ -259,3 +259,63 @@ def test_a_tax_id_never_reaches_the_run_log_the_plan_or_a_report(warehouse, make
                  "intacct_rejections", "intacct_pending_writes"))]
     for secret in secrets:
         assert not any(secret in text for text in shown), secret
+
+
+def _reading_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("intacct-") and t.is_alive()]
+
+
+def test_a_first_sync_reads_its_bills_beside_accounts_and_vendors_and_counts_each_call_where_it_belongs(
+        warehouse, make_engine, client, emulator):
+    requests: list[str] = []
+    send = client._transport.send  # the gateway transport: every request of the client, in order
+
+    def logged(body, endpoint, *, label, **options):
+        requests.append(label)
+        return send(body, endpoint, label=label, **options)
+
+    client._transport.send = logged
+    engine = make_engine(warehouse)
+    run_id = engine.start_run("scheduled")
+    bills = engine._new_sync(run_id, "bills")
+    vendors = engine._new_sync(run_id, "vendors")
+    assert not vendors.read_early()  # its pre-read step creates vendors in Intacct: it reads after that step
+    bills.close_early()
+    engine.finish_run(run_id)
+    before = emulator.admin.stats()
+    summary = engine.run("scheduled")
+    # The bills' first queries went out before the vendors' read: the slots were not idle meanwhile.
+    assert requests.index("query APBILL") < requests.index("query VENDOR"), requests
+    reports = engine._runs[summary.run_id]["reports"]
+    queries = {name: requests.count(f"query {name}") for name in ("GLACCOUNT", "VENDOR", "APBILL", "APBILLITEM")}
+    signed_in = requests.count("getAPISession")
+    assert reports["accounts"].api_calls - queries["GLACCOUNT"] in (0, signed_in)
+    assert reports["vendors"].api_calls - queries["VENDOR"] in (0, signed_in)
+    assert reports["bills"].api_calls - queries["APBILL"] - queries["APBILLITEM"] in (0, signed_in)
+    assert summary.api_calls == sum(r.api_calls for r in reports.values()) == len(requests)
+    assert summary.api_calls == sum(emulator.admin.stats()["calls"]["DEMO"].values()) - sum(
+        before["calls"].get("DEMO", {}).values())
+    assert not _reading_threads()
+    # An incremental run reads each object in its turn: nothing to start early.
+    again = engine.start_run("scheduled")
+    assert not engine._new_sync(again, "bills").read_early()
+    engine.finish_run(again)
+
+
+def test_a_run_that_fails_before_its_bills_stops_their_early_read_and_counts_what_it_made(
+        warehouse, make_engine, client):
+    def crash(point, context):
+        if context["object"] == "vendors":
+            raise InjectedFault("database went away")
+
+    engine = make_engine(warehouse, fault_hook=crash)
+    with pytest.raises(InjectedFault):
+        engine.run("scheduled")
+    assert not _reading_threads()
+    run = one(warehouse, "intacct_runs")
+    assert run["status"] == "failed"
+    # What the early read made before it was stopped is not the bills' report (the bills never ran), but
+    # the client counted it: the run log shows the calls of the objects that ran.
+    assert run["api_calls"] <= client.usage.total_calls
