@@ -7,7 +7,7 @@ An empty list means the row can be sent. Tax ids are never quoted in a reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -49,11 +49,23 @@ def xml_incompatible_fields(values: Mapping[str, Any], labels: Mapping[str, str]
     return reasons
 
 
-def validate_vendor_for_intacct(row: Mapping[str, Any]) -> list[str]:
-    """Reasons why this BC vendor cannot be written to Intacct ([] when it can)."""
+def validate_vendor_for_intacct(row: Mapping[str, Any], fields: Iterable[str] | None = None) -> list[str]:
+    """Reasons why this BC vendor cannot be written to Intacct ([] when it can).
+
+    ``fields``: an update writes only those columns (and the vendor's ID), so only they are checked: a value
+    the update does not carry cannot make Intacct refuse it (an email Intacct is sending to BC in the same
+    run, say, would otherwise hold back BC's new name for a run). Without ``fields`` (a create) every column
+    is checked."""
+    sent = None if fields is None else {*fields, "intacct_vendor_id"}
+
+    def checks(column: str) -> bool:
+        return sent is None or column in sent
+
     reasons: list[str] = []
     name = normalize_text(row.get("name"))
-    if name is None:
+    if not checks("name"):
+        pass
+    elif name is None:
         reasons.append("Vendor name is empty: enter the vendor's name in BC.")
     elif len(name) > VENDOR_NAME_MAX_LENGTH:
         reasons.append(
@@ -61,18 +73,19 @@ def validate_vendor_for_intacct(row: Mapping[str, Any]) -> list[str]:
             f"shorten the name in BC (it starts with {name[:30]!r})."
         )
     email = normalize_text(row.get("email"))
-    if email is not None and not _EMAIL.match(email):
+    if checks("email") and email is not None and not _EMAIL.match(email):
         reasons.append(f"Email {email!r} is not an email address: use the form name@example.com, or leave it empty.")
     currency = normalize_text(row.get("currency"))
-    if currency is not None and not _CURRENCY.match(currency):
+    if checks("currency") and currency is not None and not _CURRENCY.match(currency):
         reasons.append(
             f"Currency {currency!r} is not an ISO 4217 code: use three capital letters such as USD or CAD."
         )
     status = normalize_text(row.get("status"))
-    if status is not None and status not in {"active", "inactive"}:
+    if checks("status") and status is not None and status not in {"active", "inactive"}:
         reasons.append(f"Status {status!r} is unknown: use 'active' or 'inactive'.")
     # Every text the write may carry, so one bad character rejects this row instead of the whole request.
-    reasons += xml_incompatible_fields({name: row.get(name) for name in _VENDOR_TEXT_FIELDS}, _VENDOR_LABELS)
+    reasons += xml_incompatible_fields({name: row.get(name) for name in _VENDOR_TEXT_FIELDS if checks(name)},
+                                       _VENDOR_LABELS)
     return reasons
 
 

@@ -434,7 +434,7 @@ class VendorSync(ObjectSync):
                 record_no = record.get("intacct_record_no") or (links[key].intacct_record_no if key in links else None)
                 snapshots[key] = Link(key, intacct_key, record_no, agreed, record.get("intacct_modified_at"))
                 intacct_fields_changed = sorted(for_intacct.get(key, {}))
-                problems = validate_vendor_for_intacct(row) if intacct_fields_changed else []
+                problems = validate_vendor_for_intacct(row, intacct_fields_changed) if intacct_fields_changed else []
                 if problems:  # Intacct's side still comes to BC; BC's side waits until the row is fixed
                     unreadable.append(self.plan.add(PlannedChange(
                         self.object_name, "to_intacct", "reject", key, intacct_key, reason=" ".join(problems))))

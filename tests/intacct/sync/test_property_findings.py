@@ -281,3 +281,28 @@ def test_an_intacct_bill_edit_between_an_interrupted_create_and_its_recovery_is_
         logged = [o for run in runs for o in outcomes(warehouse, run, bc_key="bc-crash-b")]
         assert any(o["action"] == "conflict" for o in logged), [(o["action"], o["reason"]) for o in logged]
     assert len(emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-CRASH")) == 1
+
+
+@pytest.mark.parametrize("policy", ["bc_wins", "intacct_wins"])
+def test_a_bc_edit_is_not_held_back_by_a_value_it_does_not_write(warehouse, make_engine, emulator, policy):
+    """Finding 17: a BC name edit waited a run because the row's email (which the update does not carry, and
+    which Intacct was correcting in the same run) was not an address; two BC companies then never settled."""
+    engine = make_engine(warehouse, policy=policy)
+    engine.run("scheduled", VENDORS)
+    vendor, record = linked_vendor(warehouse, emulator)
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.EMAIL1": "email 10"})
+    engine.run("scheduled", VENDORS)  # a person typed a non-address in Intacct: BC takes it as it is
+    assert one(warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])["email"] == "email 10"
+    bc_update(warehouse, "bc_vendors", {"vendor_id": vendor["vendor_id"]}, name="Renamed In BC Ltd")
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.EMAIL1": "ap@fixed.example.com"})
+    summary = engine.run("scheduled", VENDORS)
+    assert not outcomes(warehouse, summary.run_id, action="rejected"), outcomes(warehouse, summary.run_id)
+    intacct = emulator.admin.find_records("DEMO", "VENDOR", RECORDNO=record["RECORDNO"])[0]
+    row = one(warehouse, "bc_vendors", vendor_id=vendor["vendor_id"])
+    assert intacct["NAME"] == row["name"] == "Renamed In BC Ltd"  # in this run, not the next
+    assert intacct["DISPLAYCONTACT.EMAIL1"] == row["email"] == "ap@fixed.example.com"
+    # A value the update does write is still checked: a non-address typed in BC is refused, naming it.
+    bc_update(warehouse, "bc_vendors", {"vendor_id": vendor["vendor_id"]}, email="not an address")
+    refused = engine.run("scheduled", VENDORS)
+    (rejection,) = outcomes(warehouse, refused.run_id, action="rejected")
+    assert "Email 'not an address' is not an email address" in rejection["reason"]

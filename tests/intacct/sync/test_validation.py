@@ -189,3 +189,14 @@ def test_every_problem_is_reported_at_once():
     reasons = check(bill(bill_date=None, total_amount="1.00"),
                     [{"line_no": 1, "account_no": "9999", "amount": "1.001"}], vendor_exists=False)
     assert len(reasons) == 4
+
+
+def test_an_update_is_checked_on_the_columns_it_writes():
+    from intacct.sync.validation import validate_vendor_for_intacct
+
+    row = {"intacct_vendor_id": "V1", "name": "", "email": "not an address", "currency": "dollars"}
+    assert len(validate_vendor_for_intacct(row)) == 3  # a create writes every column
+    assert validate_vendor_for_intacct(row, ["phone"]) == []
+    (reason,) = validate_vendor_for_intacct(row, ["email"])
+    assert "Email 'not an address'" in reason
+    assert validate_vendor_for_intacct({**row, "intacct_vendor_id": "V\x001"}, ["phone"])  # the ID always goes
