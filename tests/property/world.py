@@ -165,21 +165,26 @@ class World:
     def read_shape(self) -> dict:
         return READ_SHAPES[self.fault_seed % len(READ_SHAPES)]
 
-    def client(self, company: str) -> IntacctClient:
-        if company not in self._clients:
-            self._clients[company] = IntacctClient(
+    def client(self, company: str, *, faulty: bool = False) -> IntacctClient:
+        """The company's client. A run with faults reads nothing early (``read_ahead_pages=0``): which request
+        meets the next fault must not depend on how threads interleave, or a replayed history would go
+        another way (and hypothesis would refuse it as flaky)."""
+        if (company, faulty) not in self._clients:
+            shape = {**self.read_shape, **({"read_ahead_pages": 0} if faulty else {})}
+            self._clients[(company, faulty)] = IntacctClient(
                 self.credentials(company, self.emulator.url, ("emulator.local",)),
                 ClientSettings(timezone="America/Los_Angeles", retry_max_seconds=0, retry_base_seconds=0,
-                               retry_cap_seconds=0, retry_after_524_seconds=0, **self.read_shape),
+                               retry_cap_seconds=0, retry_after_524_seconds=0, **shape),
                 transport=self.emulator.transport())
-        return self._clients[company]
+        return self._clients[(company, faulty)]
 
     def config(self, company: str) -> EntityConfig:
         return EntityConfig(entity_id=COMPANIES[company], bc_company_id=company, conflict_policy=self.policy,
                             reconcile_every=self.reconcile_every)
 
-    def engine(self, company: str, fault_hook=None) -> SyncEngine:
-        return SyncEngine(self.client(company), self.warehouse, self.config(company), fault_hook=fault_hook)
+    def engine(self, company: str, fault_hook=None, *, faulty: bool = False) -> SyncEngine:
+        return SyncEngine(self.client(company, faulty=faulty), self.warehouse, self.config(company),
+                          fault_hook=fault_hook)
 
     def close(self) -> None:
         for bound in self._clients.values():
@@ -221,7 +226,7 @@ class World:
             if faults.get("expire"):
                 self.emulator.admin.expire_sessions()
         faulty = bool(faults) or crash is not None
-        engine = self.engine(company, hook)
+        engine = self.engine(company, hook, faulty=bool(faults))
         run_id, error = None, None
         try:
             summary = engine.run("scheduled", RunOptions(full_refresh=full_refresh))

@@ -131,8 +131,11 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         """Start this object's read now, while the objects before it in the run are synced, where that cannot
         change what it reads: the full read of an object with children (a first sync or a full refresh: the
         long read of a run), whose own steps before the read write nothing to Intacct (no pre-read step)
-        and with no interrupted writes to finish. Returns whether it started; ``close_early`` stops it."""
+        and with no interrupted writes to finish; never with the client's ``read_ahead_pages=0`` (no read
+        ahead of any kind). Returns whether it started; ``close_early`` stops it."""
         if not self.spec.children or type(self).before_intacct is not ObjectSync.before_intacct:
+            return False
+        if getattr(getattr(self.ctx.client, "settings", None), "read_ahead_pages", 1) == 0:
             return False
         watermark = self.ctx.state.watermark(self.object_name)
         if changed_since(watermark, self.ctx.config.lookback, self.ctx.options.full_refresh) is not None:

@@ -629,9 +629,12 @@ class BillSync(ObjectSync):
                                             {r["vendor_id"] for r in rows.values()})
         valid, rejected = [], []
         for bill_id, row in rows.items():
+            # The vendor is checked as a create only when it is to be created first: a vendor in Intacct
+            # already is not written by the bill, so its BC values cannot make Intacct refuse the bill.
+            linked = vendor_links.get(row["vendor_id"]) is not None
             reasons = validate_bill_for_intacct(row, lines.get(bill_id, []), accounts=accounts,
                                                 vendor_exists=row["vendor_id"] in vendor_rows,
-                                                vendor=vendor_rows.get(row["vendor_id"]))
+                                                vendor=None if linked else vendor_rows.get(row["vendor_id"]))
             if reasons:
                 rejected.append(self.plan.add(PlannedChange(
                     self.object_name, "to_intacct", "reject", bill_id,

@@ -20,6 +20,10 @@ from intacct.sync.mapping import HIDDEN, is_secret
 from intacct.sync.policy import winner as decide_winner
 
 POLICIES = CONFLICT_POLICIES
+# A base value known to be neither side's: both sides count as changed, so differing values are a conflict
+# the policy settles and logs. (A missing base would be "unchanged" for a side with no value, and the other
+# side's value would overwrite it silently.) U+FFFE is no character Intacct or XML can carry.
+UNKNOWN_BASE = "\ufffe"
 TARGETS = ("bc", "intacct")
 
 CHANGE_COLUMNS = ["key", "field", "target", "value", "reason"]
@@ -171,7 +175,8 @@ def three_way_diff(base: pd.DataFrame, bc: pd.DataFrame, intacct: pd.DataFrame, 
             change_parts.append((to_bc, field, "bc", intacct_values[to_bc], "conflict"))
             change_parts.append((to_intacct, field, "intacct", bc_values[to_intacct], "conflict"))
             winner = np.where(bc_won, "bc", "intacct").astype(object)
-            shown = [base_values[rows], bc_values[rows], intacct_values[rows]]
+            shown = [np.where(base_values[rows] == UNKNOWN_BASE, None, base_values[rows]), bc_values[rows],
+                     intacct_values[rows]]
             if is_secret(field):  # conflicts end up in the run log
                 shown = [np.where(pd.isna(values), None, HIDDEN).astype(object) for values in shown]
             conflict_parts.append((rows, field, *shown, winner))

@@ -127,7 +127,7 @@ def validate_bill_for_intacct(bill: Mapping[str, Any], lines: Sequence[Mapping[s
 
     ``accounts`` maps each account number of the BC chart of accounts to its status ('active' or
     'inactive'); ``vendor_exists`` says whether the bill's vendor exists in BC; ``vendor`` (optional), the
-    vendor row, is checked too since it may have to be created in Intacct first.
+    vendor row of a vendor not yet in Intacct, is checked too since it has to be created there first.
     """
     reasons: list[str] = xml_incompatible_fields({name: bill.get(name) for name in _BILL_TEXT}, _BILL_TEXT)
     vendor_id = normalize_text(bill.get("vendor_id"))

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from intacct.client import filters
 from intacct.client.errors import DuplicateRecord, MalformedValue
 from intacct.sync.base import Create, ObjectSync, Push
-from intacct.sync.diff import three_way_diff
+from intacct.sync.diff import UNKNOWN_BASE, three_way_diff
 from intacct.sync.mapping import (
     SECRET_COLUMNS,
     VENDOR_SYNCED_FIELDS,
@@ -150,9 +150,11 @@ class VendorSync(ObjectSync):
             self._link(connection, row, record, snapshot=bc)
             return
         # BC changed the record since an interrupted create, and Intacct may have too: only the fields both
-        # sides still agree on are known to be synced; the others are compared with no base, as on first
-        # contact, and the policy settles them (logged) instead of one side silently overwriting the other.
-        self._link(connection, row, record, snapshot={k: v for k, v in comparable(record).items() if bc.get(k) == v})
+        # sides still agree on are known to be synced; for the others the base is unknown, so both sides count
+        # as changed and the policy settles them (logged) instead of one side silently overwriting the other
+        # (even where BC cleared a value, which a missing base would take for "unchanged in BC").
+        self._link(connection, row, record, snapshot={k: v if bc.get(k) == v else UNKNOWN_BASE
+                                                      for k, v in comparable(record).items()})
 
     def created_record(self, write, outcome) -> dict:
         return {"intacct_vendor_id": write.change.intacct_key, "intacct_record_no": outcome.record_no,

@@ -306,3 +306,57 @@ def test_a_bc_edit_is_not_held_back_by_a_value_it_does_not_write(warehouse, make
     refused = engine.run("scheduled", VENDORS)
     (rejection,) = outcomes(warehouse, refused.run_id, action="rejected")
     assert "Email 'not an address' is not an email address" in rejection["reason"]
+
+
+@pytest.mark.parametrize("policy", ["intacct_wins", "bc_wins"])
+def test_a_value_bc_clears_after_an_interrupted_create_is_settled_as_a_conflict_not_lost(
+        warehouse, make_engine, emulator, policy):
+    """Finding 18: BC cleared a vendor's email after a run created the vendor in Intacct and was interrupted
+    before linking. The recovery left the email without a base, which the diff took for "unchanged in BC"
+    (BC has no value): Intacct's old email came back to BC with no conflict logged."""
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    new_bc_vendor(warehouse, "bc-clear-v", "Clearing House Supplies", email="ap@clearing.example.com")
+
+    def crash(point, context):
+        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
+            raise InjectedFault("crash after the Intacct write")
+
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    bc_update(warehouse, "bc_vendors", {"vendor_id": "bc-clear-v"}, email=None)
+    engine = make_engine(warehouse, policy=policy)
+    runs = [engine.run("scheduled", VENDORS).run_id, engine.run("scheduled", VENDORS).run_id]
+    [record] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Clearing House Supplies")
+    bc_email = one(warehouse, "bc_vendors", vendor_id="bc-clear-v")["email"]
+    assert bc_email == (record["DISPLAYCONTACT.EMAIL1"] or None)
+    assert bc_email == {"intacct_wins": "ap@clearing.example.com", "bc_wins": None}[policy]
+    logged = [o for run in runs for o in outcomes(warehouse, run, bc_key="bc-clear-v")]
+    conflicts = [o for o in logged if o["action"] == "conflict"]
+    assert conflicts, [(o["action"], o["reason"]) for o in logged]
+    assert "\ufffe" not in str(conflicts)  # the unknown base is shown as none, not as its marker
+
+
+def test_a_bill_of_a_vendor_already_in_intacct_is_not_refused_for_the_vendors_bc_values(
+        warehouse, make_engine, emulator):
+    """Finding 19: a ready-to-pay bill was refused because its vendor's BC email was not an address, although
+    the vendor is in Intacct already and the bill writes nothing of it; the bill went out a run late, and its
+    Intacct state came back later still."""
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    vendor, _ = linked_vendor(warehouse, emulator)
+    bc_update(warehouse, "bc_vendors", {"vendor_id": vendor["vendor_id"]}, email="email 28")
+    new_bc_bill(warehouse, "B-linked-vendor", vendor["vendor_id"], [("6500", "10.43")])
+    summary = engine.run("scheduled")
+    refusals = {o["bc_key"]: o["reason"] for o in outcomes(warehouse, summary.run_id, action="rejected")}
+    assert "B-linked-vendor" not in refusals, refusals
+    assert one(warehouse, "bc_bills", bill_id="B-linked-vendor")["intacct_record_no"] is not None
+    assert "Email 'email 28'" in refusals[vendor["vendor_id"]]  # the vendor's own update is still refused
+    # A bill whose vendor must be created first still checks that vendor's values, naming it.
+    new_bc_vendor(warehouse, "bc-new-bad", "Brand New Supplies", email="not an address")
+    new_bc_bill(warehouse, "B-new-vendor", "bc-new-bad", [("6500", "5.00")])
+    again = engine.run("scheduled")
+    refused = {o["bc_key"]: o["reason"] for o in outcomes(warehouse, again.run_id, action="rejected")}
+    assert "Vendor 'bc-new-bad': Email 'not an address'" in refused["B-new-vendor"]

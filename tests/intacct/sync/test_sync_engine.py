@@ -319,3 +319,11 @@ def test_a_run_that_fails_before_its_bills_stops_their_early_read_and_counts_wha
     # What the early read made before it was stopped is not the bills' report (the bills never ran), but
     # the client counted it: the run log shows the calls of the objects that ran.
     assert run["api_calls"] <= client.usage.total_calls
+
+
+def test_a_client_that_reads_nothing_ahead_reads_nothing_early(warehouse, make_engine, client_with):
+    engine = make_engine(warehouse, bound_client=client_with(read_ahead_pages=0))
+    run_id = engine.start_run("scheduled")
+    assert not engine._new_sync(run_id, "bills").read_early()
+    engine.finish_run(run_id)
+    assert engine.run("scheduled").status == "succeeded"
