@@ -65,6 +65,11 @@ class SyncSpec:
     record_no_column: str | None = None  # a BC column holding the Intacct RECORDNO (else the link holds it)
     import_prefix: str = "ia-"         # new Intacct records are imported as <prefix><Intacct key>
     deletes_from_audit_trail: bool = False
+    # Intacct keeps the business key a create is found by unique (a VENDORID): a create that Intacct calls
+    # already applied although no such record is there (deleted before the create was linked) is sent again
+    # under a new control id, since a record still there would refuse it. A bill's vendor and number are not
+    # unique in Intacct: such a bill is not created again (that could duplicate it), it waits, logged.
+    create_again_when_gone: bool = False
 
     @property
     def fields(self) -> tuple[FieldMap, ...]:
@@ -116,7 +121,8 @@ VENDORS = SyncSpec(
     name="vendors", noun="vendor", intacct_object="VENDOR", intacct_key="VENDORID",
     bc_table="bc_vendors", bc_key="vendor_id", bc_link="intacct_vendor_id", record_key="intacct_vendor_id",
     required=("intacct_vendor_id", "intacct_record_no", "name"),
-    gone=GoneRule("status", "inactive", "no longer exists in Intacct"), touched="updated_at")
+    gone=GoneRule("status", "inactive", "no longer exists in Intacct"), touched="updated_at",
+    create_again_when_gone=True)
 
 BILL_LINES = ChildSpec(
     name="lines", intacct_object="APBILLITEM", parent_field="RECORDKEY", bc_table="bc_bill_lines",

@@ -165,7 +165,21 @@ class JournalledWrites:
                 elif outcome.already_applied or outcome.record_no is None:
                     record = self.claim(connection, found.get(write.intent["write_key"], []),
                                         rows[change.bc_key])
-                    if record is None:
+                    if (record is None and outcome.already_applied and self.spec.create_again_when_gone
+                            and self.ctx.run_id not in write.request.key):
+                        # The control id was used by an earlier create whose record is gone (deleted in
+                        # Intacct before it was linked): replaying that id would be "already applied" in every
+                        # run. It is created again now, under an id of its own (see SyncSpec).
+                        again = self.plan.add(PlannedChange(
+                            self.object_name, "to_intacct", "create", change.bc_key, write.intent["intacct_key"],
+                            values=dict(write.request.fields), version=change.version,
+                            reason=f"{change.reason}; created again: an earlier create of it is gone from Intacct"))
+                        retries.append(Create(again, dict(write.request.fields), write.intent["intacct_key"],
+                                              request_key=f"{write.request.key}:{self.ctx.run_id}"))
+                        change.action = "skip"
+                        change.reason = (f"Intacct called this create already applied but has no such {noun} (an "
+                                         "earlier create of it was deleted there): created again under a new id")
+                    elif record is None:
                         change.action = "skip"
                         said = "already applied" if outcome.already_applied else "done"
                         change.reason = f"Intacct called this create {said} but has no such {noun}: retried on the next run"

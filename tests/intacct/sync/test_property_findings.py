@@ -360,3 +360,33 @@ def test_a_bill_of_a_vendor_already_in_intacct_is_not_refused_for_the_vendors_bc
     again = engine.run("scheduled")
     refused = {o["bc_key"]: o["reason"] for o in outcomes(warehouse, again.run_id, action="rejected")}
     assert "Vendor 'bc-new-bad': Email 'not an address'" in refused["B-new-vendor"]
+
+
+def test_a_vendor_deleted_in_intacct_before_its_interrupted_create_was_linked_is_created_again(
+        warehouse, make_engine, emulator):
+    """Finding 20: a run created a BC vendor in Intacct and was interrupted before linking it; a person then
+    deleted that vendor in Intacct. Every later run replayed the create's control id, Intacct called it
+    already applied, and the vendor never reached Intacct again."""
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    make_engine(warehouse).run("scheduled")
+    new_bc_vendor(warehouse, "bc-gone-v", "Gone Before Linking Ltd")
+
+    def crash(point, context):
+        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
+            raise InjectedFault("crash after the Intacct write")
+
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    [created] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Gone Before Linking Ltd")
+    emulator.admin.ui_delete("DEMO", "VENDOR", created["RECORDNO"])
+    engine = make_engine(warehouse)
+    first = engine.run("scheduled", VENDORS)
+    [again] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Gone Before Linking Ltd")
+    row = one(warehouse, "bc_vendors", vendor_id="bc-gone-v")
+    assert row["intacct_vendor_id"] == again["VENDORID"] and again["RECORDNO"] != created["RECORDNO"]
+    assert any("created again" in o["reason"] for o in outcomes(warehouse, first.run_id, bc_key="bc-gone-v"))
+    written = sum(emulator.admin.stats()["records_written"].values())
+    engine.run("scheduled", VENDORS)
+    assert sum(emulator.admin.stats()["records_written"].values()) == written  # settled: nothing sent again
