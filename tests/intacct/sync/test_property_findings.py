@@ -28,6 +28,19 @@ VENDORS = RunOptions(objects=("vendors",))
 BILLS = RunOptions(objects=("bills",))
 
 
+def run_interrupted_after_its_intacct_write(make_engine, warehouse, object_name: str) -> None:
+    """A run of ``object_name`` that crashes right after its Intacct write, before BC's side is committed."""
+    from intacct.sync import InjectedFault
+    from intacct.sync import faults as fault_points
+
+    def crash(point, context):
+        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == object_name:
+            raise InjectedFault("crash after the Intacct write")
+
+    with pytest.raises(InjectedFault):
+        make_engine(warehouse, fault_hook=crash).run("scheduled", RunOptions(objects=(object_name,)))
+
+
 @pytest.mark.parametrize("shared", ["tax_id", "name"])
 def test_two_new_bc_vendors_alike_with_no_intacct_match_both_need_review(warehouse, make_engine, emulator,
                                                                          shared):
@@ -207,18 +220,10 @@ def test_an_intacct_edit_between_an_interrupted_create_and_its_recovery_is_not_o
     """Finding 11: a vendor create an interrupted run made was linked by the next run with Intacct's values
     as read then as the synced base; an Intacct edit made in between looked like BC's change and BC's old
     value overwrote it, with no conflict logged."""
-    from intacct.sync import InjectedFault
-    from intacct.sync import faults as fault_points
-
     make_engine(warehouse).run("scheduled")
     new_bc_vendor(warehouse, "bc-crash-v", "Crash Test Supplies")
 
-    def crash(point, context):
-        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
-            raise InjectedFault("crash after the Intacct write")
-
-    with pytest.raises(InjectedFault):
-        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    run_interrupted_after_its_intacct_write(make_engine, warehouse, "vendors")
     [record] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Crash Test Supplies")
     emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"NAME": "Crash Test Supplies (Intacct)"})
     if bc_edits_too:
@@ -246,20 +251,12 @@ def test_an_intacct_bill_edit_between_an_interrupted_create_and_its_recovery_is_
     """Finding 11's class for bills: the recovery of an interrupted create took BC's content *now* as the
     synced base, so a BC edit made since the create looked synced, and Intacct's content (with or without its
     own edit) went over it with no conflict logged."""
-    from intacct.sync import InjectedFault
-    from intacct.sync import faults as fault_points
-
     make_engine(warehouse).run("scheduled")
     vendor, _ = linked_vendor(warehouse, emulator)
     new_bc_bill(warehouse, "bc-crash-b", vendor["vendor_id"], [("6500", "5.00")], bill_number="INV-CRASH",
                 description="as sent")
 
-    def crash(point, context):
-        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "bills":
-            raise InjectedFault("crash after the Intacct write")
-
-    with pytest.raises(InjectedFault):
-        make_engine(warehouse, fault_hook=crash).run("scheduled", BILLS)
+    run_interrupted_after_its_intacct_write(make_engine, warehouse, "bills")
     [record] = emulator.admin.find_records("DEMO", "APBILL", RECORDID="INV-CRASH")
     emulator.admin.advance_clock(2)
     emulator.admin.ui_update("DEMO", "APBILL", record["RECORDNO"], {"DESCRIPTION": "edited in Intacct"})
@@ -314,18 +311,10 @@ def test_a_value_bc_clears_after_an_interrupted_create_is_settled_as_a_conflict_
     """Finding 18: BC cleared a vendor's email after a run created the vendor in Intacct and was interrupted
     before linking. The recovery left the email without a base, which the diff took for "unchanged in BC"
     (BC has no value): Intacct's old email came back to BC with no conflict logged."""
-    from intacct.sync import InjectedFault
-    from intacct.sync import faults as fault_points
-
     make_engine(warehouse).run("scheduled")
     new_bc_vendor(warehouse, "bc-clear-v", "Clearing House Supplies", email="ap@clearing.example.com")
 
-    def crash(point, context):
-        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
-            raise InjectedFault("crash after the Intacct write")
-
-    with pytest.raises(InjectedFault):
-        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    run_interrupted_after_its_intacct_write(make_engine, warehouse, "vendors")
     bc_update(warehouse, "bc_vendors", {"vendor_id": "bc-clear-v"}, email=None)
     engine = make_engine(warehouse, policy=policy)
     runs = [engine.run("scheduled", VENDORS).run_id, engine.run("scheduled", VENDORS).run_id]
@@ -367,18 +356,10 @@ def test_a_vendor_deleted_in_intacct_before_its_interrupted_create_was_linked_is
     """Finding 20: a run created a BC vendor in Intacct and was interrupted before linking it; a person then
     deleted that vendor in Intacct. Every later run replayed the create's control id, Intacct called it
     already applied, and the vendor never reached Intacct again."""
-    from intacct.sync import InjectedFault
-    from intacct.sync import faults as fault_points
-
     make_engine(warehouse).run("scheduled")
     new_bc_vendor(warehouse, "bc-gone-v", "Gone Before Linking Ltd")
 
-    def crash(point, context):
-        if point == fault_points.AFTER_INTACCT_WRITE and context.get("object") == "vendors":
-            raise InjectedFault("crash after the Intacct write")
-
-    with pytest.raises(InjectedFault):
-        make_engine(warehouse, fault_hook=crash).run("scheduled", VENDORS)
+    run_interrupted_after_its_intacct_write(make_engine, warehouse, "vendors")
     [created] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Gone Before Linking Ltd")
     emulator.admin.ui_delete("DEMO", "VENDOR", created["RECORDNO"])
     engine = make_engine(warehouse)
