@@ -143,8 +143,13 @@ class SyncEngine:
             for object_name in chosen:
                 self._sync(run_id, object_name, syncs.get(object_name), calls_before.get(object_name))
         finally:
-            for sync in syncs.values():
+            reports = self._runs[run_id]["reports"]
+            for object_name, sync in syncs.items():
                 sync.close_early()  # a run that failed before reaching an object stops its read
+                if object_name not in reports and self._calls_by_function(object_name) != calls_before[object_name]:
+                    # Its early read made calls Intacct bills: the run log counts them, under the object.
+                    self._store_report(run_id, object_name, sync, calls_before[object_name],
+                                       failure="not reached: the run stopped before it (its early read is counted)")
             summary = self.finish_run(run_id)
         return summary
 
