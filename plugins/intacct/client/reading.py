@@ -73,7 +73,7 @@ class Reader:
     # -- one query call ----------------------------------------------------------------------------------------
 
     def query_function(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None,
-                       order: Sequence[str], page_size: int, descending: bool = False) -> Function:
+                       order: Sequence[str], page_size: int, descending: bool = False, offset: int = 0) -> Function:
         query = element("query", element("object", text=spec.name))
         select_el = etree.SubElement(query, "select")
         for name in select:
@@ -88,12 +88,14 @@ class Reader:
         if self.settings.show_private and not self.sessions.credentials.entity_id:
             query.append(element("options", element("showprivate", text="true")))
         etree.SubElement(query, "pagesize").text = str(page_size)
+        if offset:
+            etree.SubElement(query, "offset").text = str(offset)
         return Function(f"read-{next(self._control_ids)}", query)
 
     def run_query(self, spec: ObjectSpec, select: Sequence[str], where: F.Filter | None, order: Sequence[str],
-                  page_size: int | None = None, descending: bool = False) -> _Batch:
+                  page_size: int | None = None, descending: bool = False, offset: int = 0) -> _Batch:
         size = page_size or self.settings.page_size
-        function = self.query_function(spec, select, where, order, size, descending)
+        function = self.query_function(spec, select, where, order, size, descending, offset)
         (result,) = self.sessions.execute([function], uniqueid=False, label=f"query {spec.name}")
         return self.batch(spec, select, result, size)
 
@@ -191,6 +193,7 @@ class Reader:
         total: int | None = None
         unreadable = 0  # rows counted by the gateway but rejected: not "unreached"
         first = True
+        skip = 0  # unreadable rows just past the cursor: a page of nothing else moves no cursor, so skip them
         while True:
             if first:
                 condition = base
@@ -198,7 +201,7 @@ class Reader:
                 condition = F.and_(base, F.is_not_null(modified))
             else:
                 condition = F.and_(base, _after((modified, RECORDNO), cursor))
-            batch = self.run_query(spec, select, condition, (modified, RECORDNO))
+            batch = self.run_query(spec, select, condition, (modified, RECORDNO), offset=skip)
             if first:
                 total, first = batch.total, False
             fresh = []
@@ -214,8 +217,11 @@ class Reader:
             unreadable += len(batch.rejected)
             if fresh or batch.rejected:
                 yield Page(fresh, exposed, batch.rejected)
-            if not batch.more or not batch.rows:
+            if not batch.more or not (batch.rows or batch.rejected):
                 break
+            # Readable rows moved the cursor (rows rejected after the last of them are read, and rejected,
+            # again); a page of unreadable rows only is stepped over by offset, or the read would end there.
+            skip = 0 if batch.rows else skip + len(batch.rejected)
         if total is not None and total > len(seen) + unreadable:
             # Rows with an empty modification time were counted but not reached: read them by RECORDNO.
             for page in self._keyset(spec, select, F.and_(where, F.is_null(modified))):
@@ -330,11 +336,12 @@ class Reader:
         base = F.and_(where, record_range(RECORDNO, span))
         last: int | None = None
         first = True
+        skip = 0  # as in iter_pages: unreadable rows whose key is unreadable too are stepped over by offset
         while True:
             condition = F.and_(base, F.gt(RECORDNO, last)) if last is not None else base
             if upper is not None:
                 condition = F.and_(condition, _at_most(RECORDNO, upper()))
-            batch = self.run_query(spec, select, condition, (RECORDNO,))
+            batch = self.run_query(spec, select, condition, (RECORDNO,), offset=skip)
             keys = [row[RECORDNO] for row in batch.rows]
             keys.extend(int(n) for n in (e.identifiers.get(RECORDNO) for e in batch.rejected
                                          if getattr(e, "identifiers", None)) if n and n.isdigit())
@@ -345,9 +352,12 @@ class Reader:
                     on_first(page)
                 first = False
                 yield page
-            if not batch.more or not keys:
+            if not batch.more or not (keys or batch.rejected):
                 return
-            last = max(keys)
+            if keys:
+                last, skip = max(keys), 0
+            else:
+                skip += len(batch.rejected)
 
     def iter_audit_events(self, object_name: str, since: datetime, modes: Sequence[str] = ("Deleted",)
                           ) -> Iterator[dict]:

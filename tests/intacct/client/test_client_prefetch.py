@@ -301,3 +301,25 @@ def test_a_split_read_within_a_span_stays_in_it(emu):
     two.open_session()
     with pytest.raises(ValueError, match="parts"):
         two.iter_bills_with_lines(parts=3)
+
+
+@pytest.mark.parametrize("read", ["by_modification", "by_record_no"])
+@pytest.mark.parametrize(("page_size", "first", "run"), [(3, 3, 6), (3, 0, 3), (4, 2, 9), (5, 25, 5), (7, 0, 30)])
+def test_a_page_of_unreadable_rows_only_does_not_end_the_read(read, page_size, first, run):
+    """Finding 21: rows whose key Intacct answers malformed cannot move a keyset cursor; a page holding only
+    such rows ended the read, and every record after it was neither read nor rejected."""
+    emu = emulator_pkg.Emulator.from_dataset("generated", seed=3, vendors=30, bills=0)
+
+    def pages(client):
+        if read == "by_modification":
+            return list(client.iter_pages("VENDOR", ["RECORDNO", "NAME"]))
+        return list(client._reader.pages_by_record_no("VENDOR", ["RECORDNO", "NAME"]))
+
+    in_order = [r["RECORDNO"] for p in pages(client_for(emu, page_size)) for r in p.records]
+    garbled = in_order[first:first + run]
+    for record_no in garbled:
+        emu.admin.set_raw_values("DEMO", "VENDOR", str(record_no), {"RECORDNO": "12,5"})
+    got = pages(client_for(emu, page_size))
+    read_back = [r["RECORDNO"] for p in got for r in p.records]
+    assert sorted(read_back) == sorted(set(in_order) - set(garbled))  # every readable record, once
+    assert len({id(e) for p in got for e in p.rejected}) >= len(garbled)  # and every unreadable one rejected
