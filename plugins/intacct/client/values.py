@@ -135,6 +135,10 @@ _MONEY_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,2})?")
 
 
 def _parse_int(text: str) -> int:
+    # Most integers read are RECORDNOs and line numbers: plain ASCII digits without a leading zero, checked
+    # here without the pattern (a first sync reads hundreds of thousands); the rest go through it.
+    if text.isascii() and text.isdigit() and len(text) <= 18 and (text[0] != "0" or len(text) == 1):
+        return int(text)
     if not _INT_TEXT.fullmatch(text):
         raise ValueError("not a plain integer")
     return int(text)

@@ -399,14 +399,15 @@ REQUIRED_FROM_INTACCT: dict[str, frozenset[str]] = {
 MAX_AMOUNT = Decimal("9999999999999999.99")  # what BC's NUMERIC(18,2) columns hold
 
 
-_CONVERSIONS: dict[tuple[int, str], tuple[tuple[FieldMap, ...], tuple]] = {}
-
-
 def _checked_money(value: Any) -> Decimal | None:
     """``to_money``, refusing (never rounding) an amount with more than cents or beyond BC's columns. An amount
-    already exact to the cent (what the client reads) has nothing to round: only its size is checked."""
-    if value.__class__ is Decimal and value.is_finite() and value.as_tuple().exponent == -2:
+    as the client reads it (``12.5``, ``12.50``, ``12``) has nothing to round: it is given its cents and only its
+    size is checked."""
+    exponent = value.as_tuple().exponent if value.__class__ is Decimal and value.is_finite() else None
+    if exponent == -2:
         amount = value
+    elif exponent in (0, -1) and -MAX_AMOUNT <= value <= MAX_AMOUNT:
+        amount = value.quantize(CENT)  # exact: only zeros are added
     else:
         amount = to_money(value)
         if amount is None:
@@ -418,32 +419,69 @@ def _checked_money(value: Any) -> Decimal | None:
     return amount
 
 
-def _conversion(fields: Iterable[FieldMap], object_name: str) -> tuple[tuple[FieldMap, Callable, bool], ...]:
-    """Per field of a list: its normalizer (money's checked for cents and size) and whether the sync needs a
-    value. Worked out once per (immutable) field list, not once per value."""
-    known = _CONVERSIONS.get((id(fields), object_name))
-    if known is not None and known[0] is fields:
-        return known[1]
-    required = REQUIRED_FROM_INTACCT.get(object_name, ())
-    steps = tuple((field, _checked_money if field.kind == "money" else _NORMALIZERS[field.kind],
-                   field.intacct in required) for field in fields)
-    if isinstance(fields, tuple):  # a list could change under the cache
-        _CONVERSIONS[(id(fields), object_name)] = (fields, steps)
-    return steps
+def _normalizer_of(field: FieldMap) -> Callable[[Any], Any]:
+    return _checked_money if field.kind == "money" else _NORMALIZERS[field.kind]
 
 
 def _convert(record: Mapping[str, Any], fields: Iterable[FieldMap], object_name: str) -> dict[str, Any]:
+    """The reference conversion, a field at a time: a refused value raises ValueError naming the field (never
+    the value, which may be sensitive). ``_converter`` gives the same rows faster."""
+    required = REQUIRED_FROM_INTACCT.get(object_name, ())
     row: dict[str, Any] = {}
-    for field, normalize, required in _conversion(fields, object_name):
+    for field in fields:
         try:
-            value = normalize(_read(record, field))
-            if value is None and required:  # refuse, never guess
+            value = _normalizer_of(field)(_read(record, field))
+            if value is None and field.intacct in required:  # refuse, never guess
                 raise ValueError("the value is missing and the sync needs it")
             row[field.bc] = value
         except (ValueError, TypeError, ArithmeticError) as exc:
-            # The value itself may be sensitive (TAXID); name the field only.
             raise ValueError(f"Intacct {object_name} field {field.intacct} is malformed: {_describe(field, exc)}") from None
     return row
+
+
+# What a value the client read already is, per kind, when its normalizer would return it unchanged: the
+# generated converter tests for that inline instead of calling the normalizer.
+_AS_READ = {
+    "text": "(v.strip() or None) if v.__class__ is str else {normalize}(v)",
+    "int": "v if v.__class__ is int else {normalize}(v)",
+    "date": "v if v.__class__ is date else {normalize}(v)",
+    "timestamp": "v if v.__class__ is datetime and v.tzinfo is UTC else {normalize}(v)",
+}
+_CONVERTERS: dict[tuple[int, str], tuple[tuple[FieldMap, ...], Callable]] = {}
+
+
+def _converter(fields: tuple[FieldMap, ...], object_name: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """``_convert`` for one field list, as one function written for it (made once per list).
+
+    A sync converts every field of every record it reads, hundreds of thousands in a first sync; a function
+    call per field was a fifth of its time. The function written here reads and normalizes each field in
+    line, with the normalizers' own fast paths for values as the client reads them. Anything it refuses goes
+    to ``_convert``, which raises the error naming the field, so both give the same rows and the same errors.
+    """
+    known = _CONVERTERS.get((id(fields), object_name))
+    if known is not None and known[0] is fields:
+        return known[1]
+    required = REQUIRED_FROM_INTACCT.get(object_name, ())
+    scope: dict[str, Any] = {"_ABSENT": _ABSENT, "_read": _read, "_convert": _convert, "UTC": UTC, "date": date,
+                             "datetime": datetime, "FIELDS": fields, "OBJECT": object_name}
+    body = []
+    for index, field in enumerate(fields):
+        scope[f"field_{index}"], scope[f"normalize_{index}"] = field, _normalizer_of(field)
+        normalized = _AS_READ.get(field.kind, "{normalize}(v)").format(normalize=f"normalize_{index}")
+        body += [f"v = get({field.intacct!r}, _ABSENT)",
+                 f"if v is _ABSENT: v = _read(record, field_{index})",
+                 f"v = {normalized}"]
+        if field.intacct in required:
+            body.append("if v is None: raise ValueError")
+        body.append(f"row[{field.bc!r}] = v")
+    source = "\n".join(["def convert(record):", "    get = record.get", "    row = {}", "    try:",
+                         *(f"        {line}" for line in body),
+                         "    except (ValueError, TypeError, ArithmeticError):",
+                         "        return _convert(record, FIELDS, OBJECT)",
+                         "    return row"])
+    exec(compile(source, f"<converter of {object_name}>", "exec"), scope)  # noqa: S102 - our own catalogue's text
+    _CONVERTERS[(id(fields), object_name)] = (fields, scope["convert"])
+    return scope["convert"]
 
 
 def _describe(field: FieldMap, exc: Exception) -> str:
@@ -462,16 +500,16 @@ def require_values(row: Mapping[str, Any], object_name: str, columns: Iterable[s
 
 
 def account_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
-    return _convert(record, ACCOUNT_FIELDS, "GLACCOUNT")
+    return _converter(ACCOUNT_FIELDS, "GLACCOUNT")(record)
 
 
 def vendor_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
-    return _convert(record, VENDOR_FIELDS, "VENDOR")
+    return _converter(VENDOR_FIELDS, "VENDOR")(record)
 
 
 def bill_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
     """BC bill columns (plus ``intacct_vendor_id`` and bookkeeping keys) with the BC status derived."""
-    row = _convert(record, BILL_FIELDS, "APBILL")
+    row = _converter(BILL_FIELDS, "APBILL")(record)
     try:
         total_paid = to_money(record.get("TRX_TOTALPAID"))
     except ValueError as exc:
@@ -482,7 +520,7 @@ def bill_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def bill_line_from_intacct(record: Mapping[str, Any]) -> dict[str, Any]:
     """One APBILLITEM as BC line columns; ``line_no`` is Intacct's LINE_NO as read (see bill_lines_from_intacct)."""
-    return _convert(record, BILL_LINE_FIELDS, "APBILLITEM")
+    return _converter(BILL_LINE_FIELDS, "APBILLITEM")(record)
 
 
 def bill_lines_from_intacct(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -671,7 +709,10 @@ def field_map(bc: str, intacct: str, kind: FieldKind = "text", *, synced: bool =
 
 def convert(object_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """An Intacct record of ``object_name`` as BC values, field by field from the catalogue."""
-    return _convert(record, fields_for(object_name), object_name)
+    fields = fields_for(object_name)
+    if not isinstance(fields, tuple):  # a list could change under the converter made for it
+        return _convert(record, fields, object_name)
+    return _converter(fields, object_name)(record)
 
 
 def define_object(object_name: str, fields: Iterable[FieldMap], extra_read: Iterable[str] = ()) -> None:

@@ -11,9 +11,11 @@ as the raw text, and the sync's validation rejects the row with a reason instead
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from types import NoneType
 
 from sqlalchemy import Date, DateTime, Numeric, String, Text
 from sqlalchemy.types import TypeDecorator
@@ -167,6 +169,24 @@ def dumps(value) -> str:
     return _ENCODER.encode(value)
 
 
+def _quoted(value) -> str:
+    return '"' + str(value) + '"'  # what _json_default's text becomes: ASCII digits, signs and dashes only
+
+
+# The scalar types a synced value has, each written exactly as ``dumps`` writes it.
+_SCALAR_TEXT = {str: encode_basestring_ascii, NoneType: lambda _: "null", bool: lambda v: "true" if v else "false",
+                int: int.__repr__, Decimal: _quoted, date: lambda v: '"' + v.isoformat() + '"',
+                datetime: lambda v: '"' + v.isoformat() + '"'}
+
+
+def json_scalar(value) -> str:
+    """``dumps(value)`` for one value, without the encoder's per-document set-up (hashes of synced content
+    are written a value at a time, see ``sync.bills.content_hash``). Exactly the same text for every value:
+    the scalar types above directly, anything else (a subclass, a float, a container) through ``dumps``."""
+    write = _SCALAR_TEXT.get(value.__class__)
+    return dumps(value) if write is None else write(value)
+
+
 class JsonText(str):
     """A document already written by :func:`dumps`: stored as this text, not serialised again (so a snapshot
     is serialised once for both its column and its hash)."""
@@ -216,4 +236,4 @@ SQLITE_TYPE_NAMES = {"MONEY_TEXT": Money, "UTC_TIMESTAMP_TEXT": UtcTimestamp, "D
                      "JSON_TEXT": JsonDocument}
 
 __all__ = ["Money", "UtcTimestamp", "LenientDate", "JsonDocument", "PLACEHOLDERS", "SQLITE_TYPE_NAMES",
-           "as_utc", "dumps", "JsonText", "CENT"]
+           "as_utc", "dumps", "json_scalar", "JsonText", "CENT"]

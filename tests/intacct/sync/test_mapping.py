@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from intacct.sync import mapping
 from intacct.sync.mapping import (
@@ -336,3 +338,62 @@ def test_secret_columns_come_from_the_clients_secret_list_through_the_catalogue(
     assert mapping.is_secret("tax_id") and mapping.is_secret("PAYTO.TAXID") and mapping.is_secret("TAXID")
     assert not any(mapping.is_secret(f.bc) for f in every if f.bc != "tax_id")
     assert not mapping.is_secret(None) and not mapping.is_secret("email")
+
+
+# Values of every type a record may hold: as the client types them, as text, and hostile ones.
+_ANY_VALUE = st.one_of(
+    st.none(), st.text(max_size=12), st.sampled_from(["", "  ", " 12.5 ", "active", "Inactive", "09/16/2026",
+                                                      "2026-09-16", "1e3", "NaN", "12,34", "0012"]),
+    st.decimals(allow_nan=True, allow_infinity=True), st.decimals(places=2, allow_nan=False, allow_infinity=False),
+    st.integers(), st.booleans(), st.floats(), st.dates(), st.datetimes(),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7))])))
+
+
+@pytest.mark.parametrize("object_name,fields", [("GLACCOUNT", ACCOUNT_FIELDS), ("VENDOR", VENDOR_FIELDS),
+                                                ("APBILL", BILL_FIELDS), ("APBILLITEM", BILL_LINE_FIELDS)])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_generated_converter_gives_the_reference_rows_and_errors(object_name, fields, data):
+    record = data.draw(st.fixed_dictionaries({}, optional={f.intacct: _ANY_VALUE for f in fields}))
+    try:
+        expected = mapping._convert(record, fields, object_name)
+    except ValueError as refused:
+        with pytest.raises(ValueError) as raised:
+            mapping._converter(fields, object_name)(record)
+        assert str(raised.value) == str(refused)
+        return
+    got = mapping._converter(fields, object_name)(record)
+    assert got == expected
+    assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+    assert [str(v) for v in got.values()] == [str(v) for v in expected.values()]  # 12.50 stays 12.50, -0.00 too
+
+
+def _checked_money_reference(value):
+    """Money as BC stores it, with only the exact-cents shortcut: to the cent, never rounded, within
+    NUMERIC(18,2)."""
+    if value.is_finite() and value.as_tuple().exponent == -2:
+        amount = value
+    else:
+        amount = to_money(value)
+        if amount is None:
+            return None
+        if mapping.has_more_than_two_decimals(amount):
+            raise ValueError(f"{amount} has more than 2 decimal places")
+    if not -mapping.MAX_AMOUNT <= amount <= mapping.MAX_AMOUNT:
+        raise ValueError(f"{amount} is too large for an amount")
+    return amount
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.decimals(), st.decimals(places=0), st.decimals(places=1), st.decimals(places=2),
+                 st.sampled_from([Decimal("-0"), Decimal("-0.0"), Decimal("1E+2"), Decimal("9999999999999999.9"),
+                                  Decimal("99999999999999999"), Decimal("1" * 40)])))
+def test_money_read_from_intacct_takes_its_cents_exactly_as_the_general_path_does(value):
+    try:
+        expected = _checked_money_reference(value)
+    except (ValueError, ArithmeticError) as refused:
+        with pytest.raises(type(refused)):
+            mapping._checked_money(value)
+        return
+    got = mapping._checked_money(value)
+    assert str(got) == str(expected)
