@@ -195,7 +195,7 @@ class SyncHistory(RuleBasedStateMachine):
             if before is not None and before.value("intacct", name) == _normal(name, value):
                 continue
             if before is not None:
-                self.model.overwritten_in_intacct(obj, name, before.value("intacct", name), at)
+                self.model.overwritten_in_intacct(obj, record_no, name, before.value("intacct", name), at)
             self.model.edit(Edit("intacct", obj, ("intacct", int(record_no)), name, norm(value), at, model_at))
             self.seen.setdefault((obj, "intacct", "", str(record_no), name), []).append(value)
 

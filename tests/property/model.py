@@ -57,20 +57,41 @@ class Model:
     # (side, obj, ident) -> [(real time, model time)]: every save of the row or record by a person, a save
     # that changed nothing included (it still moves BC's updated_at and Intacct's WHENMODIFIED)
     saves: dict = field(default_factory=dict)
+    # (obj, RECORDNO, [BC edits that set the value], real time): a person in Intacct replaced a value BC edits
+    # had set, before a run linked the record (``overwritten_in_intacct``)
+    overwrites: list = field(default_factory=list)
 
     def edit(self, edit: Edit) -> None:
         self.last[(edit.side, edit.obj, edit.ident, edit.field)] = edit
 
-    def overwritten_in_intacct(self, obj: str, field_name: str, value, at: datetime) -> None:
-        """A person in Intacct replaces ``value``: a BC edit that set it had arrived in Intacct by then, even
-        when no run saw both sides hold it (a run killed right after its Intacct create links nothing). Only
-        a value exactly one BC edit set is taken as that edit's (pooled names are shared)."""
+    def overwritten_in_intacct(self, obj: str, record_no, field_name: str, value, at: datetime) -> None:
+        """A person in Intacct replaces ``value`` in record ``record_no``: the BC edit of that record's own BC
+        row that set it had arrived in Intacct by then, even when no run saw both sides hold it (a run killed
+        or interrupted right after its Intacct create links nothing). Several BC rows may have set the same
+        value (every plain BC city is 'Seattle', pooled names are shared), and which row is the record's is
+        known only once a run links them: the BC edits that set the value are kept with the record until a
+        pair names its rows (``settle_overwrites``)."""
         if value is None:
             return
         setters = [e for e in self.last.values()
                    if e.side == "bc" and e.obj == obj and e.field == field_name and e.value == value and e.at <= at]
-        if len(setters) == 1:
-            setters[0].delivered.setdefault(("intacct",), at)
+        if setters:
+            self.overwrites.append((obj, int(record_no), setters, at))
+
+    def settle_overwrites(self, pairs: list[Pair]) -> None:
+        """The overwrites whose record is linked now: the one BC edit among them of a row linked to that
+        record had arrived in Intacct when the person replaced its value. Two such edits (of two BC companies
+        linked to a shared record) are credited to neither: either could be the one Intacct held."""
+        waiting = []
+        for obj, record_no, setters, at in self.overwrites:
+            rows = {(p.company, p.bc_key) for p in pairs_of_record(pairs, obj, record_no)}
+            if not rows:
+                waiting.append((obj, record_no, setters, at))
+                continue
+            mine = [e for e in setters if e.ident[1:] in rows]
+            if len(mine) == 1:
+                mine[0].delivered.setdefault(("intacct",), at)
+        self.overwrites = waiting
 
     def saved(self, side: str, obj: str, ident: tuple, at: datetime, model_at: datetime) -> None:
         self.saves.setdefault((side, obj, ident), []).append((at, model_at))
@@ -186,6 +207,7 @@ def mark_delivered(world: World, model: Model) -> None:
     """After a run: note where each edit's value now is on both sides of a pair of its Intacct record (in
     Intacct, and in that pair's BC company)."""
     pairs = read_pairs(world)
+    model.settle_overwrites(pairs)
     now = datetime.now(tz=pairs[0].bc["updated_at"].tzinfo) if pairs else None
     for pair in pairs:
         if pair.intacct is None:

@@ -68,6 +68,7 @@ class VendorSync(ObjectSync):
     def __init__(self, context):
         super().__init__(context)
         self.to_push: dict[str, Push] = {}   # bc key → the BC change to send to Intacct
+        self.found: dict[str, dict] = {}     # bc key → the Intacct record a lookup found for its create, linked
 
     def before_intacct(self, watermark) -> None:
         self.sync_new_bc_vendors()
@@ -144,6 +145,8 @@ class VendorSync(ObjectSync):
     def link_created(self, connection, row: dict, record: dict, intent: dict) -> None:
         bc = comparable(normalize_bc_vendor(row))
         sent = intent.get("record_version")
+        if "name" in record:  # a record read from Intacct, not the create's own answer: compared in this run
+            self.found[row["vendor_id"]] = record
         if "name" not in record or (sent is not None and sent == stamp(row.get("updated_at"))):
             # The create's own answer, or a BC record unchanged since the create: BC's values are what was
             # sent, the synced base; what Intacct holds otherwise now is Intacct's edit made since.
@@ -155,6 +158,14 @@ class VendorSync(ObjectSync):
         # (even where BC cleared a value, which a missing base would take for "unchanged in BC").
         self._link(connection, row, record, snapshot={k: v if bc.get(k) == v else UNKNOWN_BASE
                                                       for k, v in comparable(record).items()})
+
+    def compare_found(self) -> None:
+        """The vendors linked from a lookup are compared with the record found, now: the run's own read of
+        Intacct skips vendors it has settled (``handled``), and the next run's read may not reach back to an
+        Intacct edit made between the create and the link (the look-back ends at the newest edit read)."""
+        found, self.found = self.found, {}
+        if found:
+            self.diff_and_apply(found)
 
     def created_record(self, write, outcome) -> dict:
         return {"intacct_vendor_id": write.change.intacct_key, "intacct_record_no": outcome.record_no,

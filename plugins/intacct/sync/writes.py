@@ -101,6 +101,12 @@ class JournalledWrites:
         """BC keys of the pushes whose Intacct record, read back now, holds what was sent."""
         raise NotImplementedError
 
+    def compare_found(self) -> None:
+        """Hook: compare with BC, in this run, the created records just linked from a lookup (after an
+        interrupted run or a lost answer), whose content Intacct may have changed since the create; called
+        once their links are committed. Objects whose keys a run compares once (vendors) must compare them
+        here: the run's own read of Intacct leaves them out."""
+
     # Recovery -------------------------------------------------------------------------------------
 
     def finish_interrupted_writes(self) -> None:
@@ -126,6 +132,7 @@ class JournalledWrites:
                 self.record(connection, [change])
                 self.handled.add(intent["bc_key"])
             self.ctx.state.resolve_intents(connection, self.object_name, [p["write_key"] for p in pending])
+        self.compare_found()
 
     # Creates --------------------------------------------------------------------------------------
 
@@ -206,6 +213,7 @@ class JournalledWrites:
                                crash_points=False)
 
         self.write_to_intacct("create", self.spec.intacct_object, writes, on_batch, on_unknown)
+        self.compare_found()
         if retries:
             self.create_in_intacct(retries, rows)
 

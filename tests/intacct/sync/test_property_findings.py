@@ -371,3 +371,30 @@ def test_a_vendor_deleted_in_intacct_before_its_interrupted_create_was_linked_is
     written = sum(emulator.admin.stats()["records_written"].values())
     engine.run("scheduled", VENDORS)
     assert sum(emulator.admin.stats()["records_written"].values()) == written  # settled: nothing sent again
+
+
+def test_an_intacct_edit_before_an_interrupted_create_is_linked_comes_to_bc_in_the_run_that_links_it(
+        warehouse, make_engine, emulator):
+    """A vendor create an interrupted run made, then edited by a person in Intacct, then another vendor edited
+    there hours later. The run that links the created vendor took BC's values as the base but did not compare
+    Intacct's record with it; the next run reads from the watermark less the look-back, which the later edit
+    had moved past this one: Intacct's edit never came to BC."""
+    make_engine(warehouse).run("scheduled")
+    _, other = linked_vendor(warehouse, emulator)
+    new_bc_vendor(warehouse, "bc-recovered-v", "Recovered Supplies", city="Seattle")
+
+    run_interrupted_after_its_intacct_write(make_engine, warehouse, "vendors")
+    [record] = emulator.admin.find_records("DEMO", "VENDOR", NAME="Recovered Supplies")
+    assert record["DISPLAYCONTACT.MAILADDRESS.CITY"] == "Seattle"
+    emulator.admin.ui_update("DEMO", "VENDOR", record["RECORDNO"], {"DISPLAYCONTACT.MAILADDRESS.CITY": ""})
+    emulator.admin.advance_clock(3 * 3600)  # beyond the look-back (2 hours)
+    emulator.admin.ui_update("DEMO", "VENDOR", other["RECORDNO"], {"DISPLAYCONTACT.PHONE1": "555-0100"})
+    engine = make_engine(warehouse)
+    first = engine.run("scheduled", VENDORS)
+    row = one(warehouse, "bc_vendors", vendor_id="bc-recovered-v")
+    assert row["intacct_vendor_id"] == record["VENDORID"]
+    assert row["city"] is None, "Intacct's edit made after the create comes to BC in the run that links it"
+    logged = outcomes(warehouse, first.run_id, bc_key="bc-recovered-v")
+    assert not [o for o in logged if o["action"] == "conflict"], logged  # only Intacct changed it since
+    engine.run("scheduled", VENDORS)
+    assert one(warehouse, "bc_vendors", vendor_id="bc-recovered-v")["city"] is None
