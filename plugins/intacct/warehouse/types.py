@@ -11,10 +11,10 @@ as the raw text, and the sync's validation rejects the row with a reason instead
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring_ascii
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from types import NoneType
 
 from sqlalchemy import Date, DateTime, Numeric, String, Text
