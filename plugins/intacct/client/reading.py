@@ -124,15 +124,15 @@ class Reader:
             row = template.copy()
             try:
                 for child in node:
-                    text = child.text
+                    tag, text = child.tag, child.text  # each read of an lxml property builds a new string
                     if text is None:
                         if len(child):
-                            _flatten(child, child.tag, row)
+                            _flatten(child, tag, row)
                         else:
-                            row[child.tag] = None
+                            row[tag] = None
                         continue
-                    convert = converters.get(child.tag)
-                    row[child.tag] = text if convert is None else convert(text)
+                    convert = converters.get(tag)
+                    row[tag] = text if convert is None else convert(text)
                 if row.get(RECORDNO, 0) is None and RECORDNO in template:
                     raise ValueError("no RECORDNO")
             except (ValueError, ArithmeticError):

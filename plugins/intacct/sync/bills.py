@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from json.encoder import encode_basestring_ascii
 
 import pandas as pd
 from sqlalchemy import Text, bindparam, delete, func, literal, select, update
@@ -36,6 +37,8 @@ from intacct.sync.state import Link, chunks, stamp, text_hash, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
 from intacct.warehouse.types import json_scalar
+
+_text = encode_basestring_ascii
 
 # (column, its normalizer), looked up once: content_hash runs for every bill of a sync.
 HEADER = [(f.bc, normalizer(f.kind)) for f in BILLS.fields if f.synced]
@@ -68,10 +71,14 @@ def content_text(header: dict, lines: list[dict], vendor_intacct_id: str | None,
     in line order (a line without a location takes ``location``; an empty value is null)."""
     scalar = json_scalar
     if normalized:
+        # Most values are text: written by the JSON encoder's own string function, without a call of ours.
         ordered = sorted(lines, key=lambda line: line.get("line_no") or 0)
-        head = ",".join(key + scalar(header.get(name)) for name, key, _ in _HEADER_TEXT)
-        body = "},{".join(",".join(key + scalar(line.get(name) or (location if name == "location_id" else None))
-                                   for name, key, _ in _LINE_TEXT) for line in ordered)
+        head = ",".join(key + (_text(v) if (v := header.get(name)).__class__ is str else scalar(v))
+                        for name, key, _ in _HEADER_TEXT)
+        body = "},{".join(",".join(
+            key + (_text(v) if (v := line.get(name) or (location if name == "location_id" else None)).__class__ is str
+                   else scalar(v))
+            for name, key, _ in _LINE_TEXT) for line in ordered)
     else:
         ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
         head = ",".join(key + scalar(_normalized(normalize, header.get(name))) for name, key, normalize in _HEADER_TEXT)
@@ -411,7 +418,7 @@ class BillSync(ObjectSync):
         """Lines travel with their bill: a rewritten bill gets exactly Intacct's lines."""
         for chunk in chunks(list(lines_by_bill), self.ctx.warehouse.chunk_size):
             connection.execute(delete(self.lines).where(self.lines.c.company_id == self.ctx.company,
-                                                        self.lines.c.bill_id.in_(chunk)))
+                                                        self.ctx.warehouse.one_of(self.lines.c.bill_id, chunk)))
         columns = [c for c in BILL_LINES.synced if c in self.lines.c]
         rows = [{"company_id": self.ctx.company, "bill_id": bill_id, "line_no": line["line_no"],
                  **{name: line.get(name) for name in columns}}

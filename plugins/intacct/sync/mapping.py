@@ -400,20 +400,22 @@ MAX_AMOUNT = Decimal("9999999999999999.99")  # what BC's NUMERIC(18,2) columns h
 
 
 def _checked_money(value: Any) -> Decimal | None:
-    """``to_money``, refusing (never rounding) an amount with more than cents or beyond BC's columns. An amount
-    as the client reads it (``12.5``, ``12.50``, ``12``) has nothing to round: it is given its cents and only its
-    size is checked."""
-    exponent = value.as_tuple().exponent if value.__class__ is Decimal and value.is_finite() else None
-    if exponent == -2:
-        amount = value
-    elif exponent in (0, -1) and -MAX_AMOUNT <= value <= MAX_AMOUNT:
-        amount = value.quantize(CENT)  # exact: only zeros are added
-    else:
-        amount = to_money(value)
-        if amount is None:
-            return None
-        if has_more_than_two_decimals(amount):
-            raise ValueError(f"{amount} has more than 2 decimal places")
+    """``to_money``, refusing (never rounding) an amount with more than cents or beyond BC's columns.
+
+    An amount as the client reads it (``12.5``, ``12.50``, ``12``) is given its cents without the general path:
+    within BC's range the quantizing is exact, and it is kept only when it equals the amount (nothing rounded)."""
+    if value.__class__ is Decimal and value.is_finite():
+        if -MAX_AMOUNT <= value <= MAX_AMOUNT:
+            cents = value.quantize(CENT)
+            if cents == value:
+                return cents
+        elif value.as_tuple().exponent == -2:  # already in cents, only too large
+            raise ValueError(f"{value} is too large for an amount")
+    amount = to_money(value)
+    if amount is None:
+        return None
+    if has_more_than_two_decimals(amount):
+        raise ValueError(f"{amount} has more than 2 decimal places")
     if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
         raise ValueError(f"{amount} is too large for an amount")
     return amount

@@ -69,7 +69,7 @@ class SyncState:
 
     def _delete_in_chunks(self, connection: Connection, table, column, keys: Iterable, *where) -> None:
         for chunk in chunks(keys, self.warehouse.chunk_size):
-            connection.execute(delete(table).where(*where, column.in_(chunk)))
+            connection.execute(delete(table).where(*where, self.warehouse.one_of(column, chunk)))
 
     # Links ----------------------------------------------------------------------------------------
 
@@ -103,7 +103,7 @@ class SyncState:
         wanted = {str(link.intacct_key): link.bc_key for link in links}
         for chunk in chunks(list(wanted), self.warehouse.chunk_size):
             held = connection.execute(select(table.c.bc_key, table.c.intacct_key).where(
-                *self._of(table, object_name), table.c.intacct_key.in_(chunk))).all()
+                *self._of(table, object_name), self.warehouse.one_of(table.c.intacct_key, chunk))).all()
             for bc_key, intacct_key in held:
                 if wanted[intacct_key] != bc_key:
                     connection.execute(delete(table).where(*self._of(table, object_name), table.c.bc_key == bc_key))

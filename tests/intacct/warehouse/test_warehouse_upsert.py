@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from intacct.warehouse import Warehouse
+from intacct.warehouse.types import JsonText
 
 COMPANY = "bc-us"
 
@@ -110,3 +113,18 @@ def test_postgres_copy_and_insert_keep_every_text_and_type(postgres_url, monkeyp
 
     monkeypatch.setattr(module, "PG_COPY_MIN_ROWS", copy_from)
     check_awkward(*insert_awkward(postgres_url))
+
+
+_BOUND = st.one_of(st.none(), st.text(), st.sampled_from(AWKWARD_TEXTS), st.integers(), st.booleans(),
+                   st.decimals(allow_nan=False, allow_infinity=False), st.dates(),
+                   st.datetimes(timezones=st.just(UTC)), st.builds(JsonText, st.text()))
+
+
+@pytest.mark.unit
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_BOUND, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_copy_text_of_a_chunk_is_each_value_escaped_as_copy_reads_it(rows):
+    """The shortcut for chunks without separators gives exactly the text escaping every value would."""
+    import intacct.warehouse.warehouse as module
+
+    assert module._copy_lines(rows) == "".join("\t".join(map(module._copy_text, row)) + "\n" for row in rows)
