@@ -20,6 +20,7 @@ from intacct.sync import faults
 from intacct.sync.config import EntityConfig, RunOptions
 from intacct.sync.deletes import DeleteDetection
 from intacct.sync.mapping import intacct_fields
+from intacct.sync.page_writer import PageWriter
 from intacct.sync.plan import Plan, PlannedChange, count_actions
 from intacct.sync.run_log import RunLog
 from intacct.sync.spec import SyncSpec
@@ -65,6 +66,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         self.plan = Plan(self.object_name)
         self.applied: Counter[tuple[str, str]] = Counter()  # (direction, action) of what was really done
         self.handled: set[str] = set()            # BC keys settled this run: not compared again
+        self.page_writer = PageWriter(self.object_name)  # pages committed while the next is converted
 
     @property
     def object_name(self) -> str:
@@ -196,10 +198,12 @@ class ObjectSync(DeleteDetection, JournalledWrites):
                     seen = (record.get("intacct_modified_at"), record.get("intacct_record_no"))
                     if seen[0] is not None and (newest is None or seen > newest):
                         newest = seen
+            self.page_writer.drain()  # every page committed (or its failure raised) before the read is done
         finally:
             close = getattr(pages, "close", None)
             if close is not None:
                 close()
+            self.page_writer.close()
         if newest is not None and not self.dry_run:
             # A read in key order moves the watermark once, at its end, to the newest change it saw (the
             # look-back re-reads what changed while it ran).
@@ -224,6 +228,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         ``cursor`` moves the Intacct watermark past the page just applied and ``write_keys`` resolves the
         journal intents of the writes settled: both commit with the BC changes or not at all.
         """
+        self.page_writer.drain()  # after the pages committing (a no-op on their own thread)
         with self.ctx.warehouse.engine.begin() as connection:
             yield connection
             if keys is not None:
@@ -310,6 +315,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
     def record_now(self, changes: Sequence[PlannedChange]) -> None:
         if not changes or self.dry_run:
             return
+        self.page_writer.drain()  # outcomes in the order things happened
         with self.ctx.warehouse.engine.begin() as connection:
             self.record(connection, changes)
 

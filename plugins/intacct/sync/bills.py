@@ -198,6 +198,8 @@ class BillSync(ObjectSync):
         bills = {b["intacct_record_no"]: b for b in records}
         unlinked = self.nothing_linked and not any(no in self.seen_record_nos for no in bills)
         self.seen_record_nos.update(bills)
+        if not unlinked:
+            self.page_writer.drain()  # the pages before are committed before their bills are looked up
         with ctx.warehouse.engine.connect() as connection:
             if unlinked:
                 linked, links_by_record, bc_lines = {}, {}, {}
@@ -240,7 +242,7 @@ class BillSync(ObjectSync):
         if self.dry_run:
             self._quiet_links = []
             return
-        self._apply_to_bc(changes, cursor)
+        self._apply_to_bc(changes, cursor, later=unlinked)
 
     def _may_have_changed(self, bill, link) -> bool:
         """Whether the bill's lines are read to compare its content (the timestamp alone cannot tell).
@@ -367,8 +369,11 @@ class BillSync(ObjectSync):
                                           bill["intacct_modified_at"]))
         return out
 
-    def _apply_to_bc(self, changes: list[PlannedChange], cursor) -> None:
-        """One transaction per page: bills, their lines, links, outcomes and the page's watermark."""
+    def _apply_to_bc(self, changes: list[PlannedChange], cursor, *, later: bool = False) -> None:
+        """One transaction per page: bills, their lines, links, outcomes and the page's watermark.
+
+        ``later``: the page's bills are new to BC (no later page looks them up), so its transaction may commit
+        while the next page is converted (``PageWriter``); the rows are built here, on the reading thread."""
         ctx = self.ctx
         # Bills written with Intacct's whole content get ``now``; a state change alone gets a stamp of its own,
         # since such a row may still hold a BC edit to send (see ``sync_bc_bills``).
@@ -401,18 +406,25 @@ class BillSync(ObjectSync):
                 snapshot = {**values["snapshot"], **({"bc_updated_at": stamp(written)} if values.get("stamp") else {})}
                 links.append(Link(change.bc_key, change.intacct_key, int(change.intacct_key), snapshot,
                                   values.get("intacct_modified_at")))
-        with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
-            ctx.warehouse.upsert(connection, "bc_bills", inserts)
-            for batch, columns, written in ((rewrites, header, now), (states, STATE_COLUMNS, state_now)):
-                if batch:
-                    connection.execute(update(self.bills).where(
-                        self.bills.c.company_id == ctx.company, self.bills.c.bill_id == bindparam("key")).values(
-                        {**{name: bindparam(name) for name in columns}, "updated_at": written}), batch)
-            self._replace_lines(connection, lines)
-            ctx.state.save_links(connection, self.object_name, links)
-            self.record(connection, changes)
         if inserts or rewrites:
             self.written_at.add(now)
+
+        def commit() -> None:
+            with self.bc_commit([c.bc_key for c in changes], cursor=cursor) as connection:
+                ctx.warehouse.upsert(connection, "bc_bills", inserts, new=later)
+                for batch, columns, written in ((rewrites, header, now), (states, STATE_COLUMNS, state_now)):
+                    if batch:
+                        connection.execute(update(self.bills).where(
+                            self.bills.c.company_id == ctx.company, self.bills.c.bill_id == bindparam("key")).values(
+                            {**{name: bindparam(name) for name in columns}, "updated_at": written}), batch)
+                self._replace_lines(connection, lines)
+                ctx.state.save_links(connection, self.object_name, links, new=later)
+                self.record(connection, changes)
+
+        if later and ctx.warehouse.commits_aside:
+            self.page_writer.submit(commit)
+        else:
+            commit()
 
     def _replace_lines(self, connection, lines_by_bill: dict[str, list[dict]]) -> None:
         """Lines travel with their bill: a rewritten bill gets exactly Intacct's lines."""

@@ -95,8 +95,10 @@ class SyncState:
         for row in connection.execute(statement).mappings():
             yield _link(row)
 
-    def save_links(self, connection: Connection, object_name: str, links: Sequence[Link]) -> None:
-        """Upsert links; an Intacct record re-linked to another BC row (a BC user's choice) moves."""
+    def save_links(self, connection: Connection, object_name: str, links: Sequence[Link], *,
+                   new: bool = False) -> None:
+        """Upsert links; an Intacct record re-linked to another BC row (a BC user's choice) moves. ``new``: the
+        links are expected to be new (see ``Warehouse.upsert``)."""
         if not links:
             return
         table = self.t["intacct_links"]
@@ -115,7 +117,7 @@ class SyncState:
                          "intacct_key": str(link.intacct_key), "intacct_record_no": link.intacct_record_no,
                          "snapshot": text, "snapshot_hash": text_hash(text),
                          "intacct_modified_at": link.intacct_modified_at, "synced_at": now})
-        self.warehouse.upsert(connection, "intacct_links", rows)
+        self.warehouse.upsert(connection, "intacct_links", rows, new=new)
 
     # Watermarks -----------------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
-    any_,
     bindparam,
     create_engine,
     event,
@@ -72,6 +71,14 @@ class Warehouse:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def commits_aside(self) -> bool:
+        """Whether a page's transaction is worth committing on a thread of its own while the next page is
+        converted (``sync.page_writer``). On PostgreSQL the storing is the server's work, done meanwhile. SQLite
+        stores in this process, and its driver gives up the interpreter lock for every row: a second thread
+        then waits for the lock row by row (a first sync of 100k bills measured 8% slower that way)."""
+        return self.dialect == "postgresql"
+
     def ensure_schema(self) -> list[str]:
         """Create whatever is missing (idempotent); returns the migration versions applied now."""
         applied = apply_migrations(self.engine, self.sql_dir)
@@ -103,15 +110,28 @@ class Warehouse:
     # Bulk writes ------------------------------------------------------------------------------------
 
     def upsert(self, connection: Connection, table_name: str, rows: Sequence[Mapping],
-               update_columns: Iterable[str] | None = None) -> int:
+               update_columns: Iterable[str] | None = None, *, new: bool = False) -> int:
         """Insert rows or update them on primary-key conflict; returns rows written.
 
         ``update_columns`` are the columns a conflict overwrites (default: every column of the first row but
         the key; empty: a conflict leaves the row as it is). Every row has the columns of the first.
+
+        ``new``: the rows are expected to be new (a first sync's). On PostgreSQL a large batch is then copied
+        straight into the table under a savepoint, which is half the server's work of copying it aside and
+        inserting from there; should any key be taken after all, the savepoint is rolled back and the batch
+        goes the general way, with the same result.
         """
         if not rows:
             return 0
         table = self.tables[table_name]
+        if new and self.dialect == "postgresql" and len(rows) >= PG_COPY_MIN_ROWS:
+            from psycopg2.errors import UniqueViolation
+
+            try:
+                with connection.begin_nested():
+                    return self._bulk_insert(connection, table, rows, "")
+            except UniqueViolation:
+                pass  # rolled back to the savepoint: upserted below
         key_columns = [c.name for c in table.primary_key.columns]
         columns = list(update_columns) if update_columns is not None else [
             name for name in rows[0] if name not in key_columns]
@@ -173,7 +193,10 @@ class Warehouse:
                     cursor.execute(f"TRUNCATE {scratch}")
                 for start in range(0, len(rows), PG_COPY_ROWS):
                     text = _copy_lines([values(row) for row in rows[start:start + PG_COPY_ROWS]])
-                    cursor.copy_expert(f"COPY {scratch} ({column_list}) FROM STDIN", io.StringIO(text))
+                    # Read in one piece: psycopg2 reads the file through Python, 8 kB at a time by default, and
+                    # each read waits for the interpreter lock while another thread converts the next page.
+                    cursor.copy_expert(f"COPY {scratch} ({column_list}) FROM STDIN", io.StringIO(text),
+                                       size=len(text) + 1)
                 if suffix:
                     cursor.execute(f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {scratch}"
                                    f"{suffix}")
@@ -200,16 +223,19 @@ class Warehouse:
             yield from connection.execute(statement.where(self.one_of(column, chunk))).mappings()
 
     def one_of(self, column, values: Sequence):
-        """``column IN values`` as one bound value rather than one per key: a PostgreSQL array (``= ANY``), an
-        SQLite JSON list (``IN json_each``). A page's keys are thousands, and binding each one took longer
+        """``column IN values`` as one bound value rather than one per key: a PostgreSQL array (``IN unnest``),
+        an SQLite JSON list (``IN json_each``). A page's keys are thousands, and binding each one took longer
         than the lookup itself. Values other than plain text or whole numbers get the usual ``IN (...)``."""
         kinds = {value.__class__ for value in values}
         if not values or not (kinds == {str} or kinds == {int}) or (self.dialect == "sqlite" and not _json_each()):
             return column.in_(values)
+        # A subquery, which both planners join by hashing or by the index whatever the table's statistics say
+        # (``= ANY(array)`` on a table last analyzed empty, as during a first sync, scans it once per key).
         if self.dialect == "postgresql":
-            return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(
-                Text() if kinds == {str} else BigInteger())))
-        listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=Text())).table_valued("value")
+            listed = func.unnest(bindparam(None, list(values), type_=postgresql.ARRAY(
+                Text() if kinds == {str} else BigInteger()))).table_valued("value").render_derived()
+        else:
+            listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=Text())).table_valued("value")
         return column.in_(select(listed.c.value))
 
     def dispose(self) -> None:
