@@ -431,11 +431,13 @@ class BillSync(ObjectSync):
         for chunk in chunks(list(lines_by_bill), self.ctx.warehouse.chunk_size):
             connection.execute(delete(self.lines).where(self.lines.c.company_id == self.ctx.company,
                                                         self.ctx.warehouse.one_of(self.lines.c.bill_id, chunk)))
-        columns = [c for c in BILL_LINES.synced if c in self.lines.c]
-        rows = [{"company_id": self.ctx.company, "bill_id": bill_id, "line_no": line["line_no"],
-                 **{name: line.get(name) for name in columns}}
+        columns = ["company_id", "bill_id", "line_no", *(c for c in BILL_LINES.synced if c in self.lines.c)]
+        company = self.ctx.company
+        # Each line as converted (every field of the catalogue present, see mapping._converter), with its
+        # bill; the insert picks the table's columns.
+        rows = [{**line, "company_id": company, "bill_id": bill_id}
                 for bill_id, lines in lines_by_bill.items() for line in lines]
-        self.ctx.warehouse.insert(connection, "bc_bill_lines", rows)
+        self.ctx.warehouse.insert(connection, "bc_bill_lines", rows, columns)
 
     def retry_rejected_imports(self) -> None:
         """Intacct bills rejected before (vendor not yet in BC): read them again by RECORDNO."""

@@ -142,14 +142,17 @@ class Warehouse:
                   if columns else "DO NOTHING")
         return self._bulk_insert(connection, table, rows, f" ON CONFLICT ({conflict}) {action}")
 
-    def insert(self, connection: Connection, table_name: str, rows: Sequence[Mapping]) -> int:
+    def insert(self, connection: Connection, table_name: str, rows: Sequence[Mapping],
+               columns: Sequence[str] | None = None) -> int:
         """Insert rows (a conflict fails the statement, as a plain INSERT does); returns rows written.
-        Every row has the columns of the first."""
+        Every row has the columns of the first, or ``columns`` when given (the rows may hold other keys too,
+        which are left out)."""
         if not rows:
             return 0
-        return self._bulk_insert(connection, self.tables[table_name], rows, "")
+        return self._bulk_insert(connection, self.tables[table_name], rows, "", columns)
 
-    def _bulk_insert(self, connection: Connection, table: Table, rows: Sequence[Mapping], suffix: str) -> int:
+    def _bulk_insert(self, connection: Connection, table: Table, rows: Sequence[Mapping], suffix: str,
+                     columns: Sequence[str] | None = None) -> int:
         """One INSERT written once for many rows, through the driver's bulk path: SQLite's ``executemany``;
         on PostgreSQL ``COPY`` for many rows (into the table, or for an upsert into a scratch table and then
         one INSERT ... SELECT ... ON CONFLICT), psycopg2's ``execute_values`` for a few.
@@ -158,7 +161,7 @@ class Warehouse:
         exactly as SQLAlchemy would apply it, but SQLAlchemy's per-row statement machinery is skipped. The
         statements run on the connection's own DB-API connection, so inside its transaction.
         """
-        names = list(rows[0])
+        names = list(columns) if columns is not None else list(rows[0])
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
         processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
