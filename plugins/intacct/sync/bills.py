@@ -60,7 +60,7 @@ def _normalized(normalize, value):
 
 # The hashed document is {"header": {...}, "lines": [{...}, ...], "vendor": ...} as ``dumps`` writes it (keys
 # sorted, no spaces), written here a value at a time: the same text, hence the same hashes as links already
-# hold, in a third of the encoder's time (this runs for every bill a sync reads or compares).
+# hold, in three quarters of the encoder's time (this runs for every bill a sync reads or compares).
 _HEADER_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(HEADER)]
 _LINE_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(LINE)]
 
