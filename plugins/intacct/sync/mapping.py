@@ -452,7 +452,7 @@ _AS_READ = {
 _CONVERTERS: dict[tuple[int, str], tuple[tuple[FieldMap, ...], Callable]] = {}
 
 
-def _converter(fields: tuple[FieldMap, ...], object_name: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+def _converter(fields: Sequence[FieldMap], object_name: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
     """``_convert`` for one field list, as one function written for it (made once per list).
 
     A sync converts every field of every record it reads, hundreds of thousands in a first sync; a function
@@ -460,6 +460,8 @@ def _converter(fields: tuple[FieldMap, ...], object_name: str) -> Callable[[Mapp
     line, with the normalizers' own fast paths for values as the client reads them. Anything it refuses goes
     to ``_convert``, which raises the error naming the field, so both give the same rows and the same errors.
     """
+    if not isinstance(fields, tuple):  # a list could change under a function written for it
+        return lambda record: _convert(record, fields, object_name)
     known = _CONVERTERS.get((id(fields), object_name))
     if known is not None and known[0] is fields:
         return known[1]
@@ -711,10 +713,7 @@ def field_map(bc: str, intacct: str, kind: FieldKind = "text", *, synced: bool =
 
 def convert(object_name: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """An Intacct record of ``object_name`` as BC values, field by field from the catalogue."""
-    fields = fields_for(object_name)
-    if not isinstance(fields, tuple):  # a list could change under the converter made for it
-        return _convert(record, fields, object_name)
-    return _converter(fields, object_name)(record)
+    return _converter(fields_for(object_name), object_name)(record)
 
 
 def define_object(object_name: str, fields: Iterable[FieldMap], extra_read: Iterable[str] = ()) -> None:
