@@ -251,55 +251,30 @@ class VendorSync(ObjectSync):
         owner = {vendor_id: row["vendor_id"] for vendor_id, row in mirror.items()}
         index = VendorIndex(list(candidates.values()) + [r for k, r in mirror.items() if k not in candidates])
         # A mirror-only match is read from Intacct in full before anything is compared with it.
-        matches = {row["vendor_id"]: index.match(row, [plain[row["vendor_id"]], qualified[row["vendor_id"]]])
-                   for row in valid}
+        ids = {key: [plain[key], qualified[key]] for key in plain}
+        matches = {row["vendor_id"]: index.match(row, ids[row["vendor_id"]]) for row in valid}
         missing = {m.exact.vendor_id for m in matches.values() if m.exact is not None} - set(candidates)
         candidates.update({r["intacct_vendor_id"]: r for r in self.find_in_intacct("VENDORID", missing)})
-        claims: dict[str, list[str]] = {}  # Intacct vendor → the BC vendors of this run matching it
-        for key, match in matches.items():
-            if match.exact is not None:
-                claims.setdefault(match.exact.vendor_id, []).append(key)
-
-        links, creates, review = [], [], []
-        for row in valid:
-            bc_key = row["vendor_id"]
-            match = matches[bc_key]
-            if match.exact is not None:
-                intacct_id = match.exact.vendor_id
-                others = [k for k in claims[intacct_id] if k != bc_key]
-                if intacct_id in owner and owner[intacct_id] != bc_key:
-                    others.insert(0, owner[intacct_id])
-                if others:
-                    # Decided before any link is written: one Intacct vendor never gets two BC counterparts.
-                    review.append(add(PlannedChange(
-                        self.object_name, "to_intacct", "reject", bc_key, intacct_id,
-                        reason=(f"Needs review: matches the Intacct vendor {match.exact.describe()}, which "
-                                f"{'is already linked to' if intacct_id in owner else 'also matches'} BC vendor(s) "
-                                f"{', '.join(others)}. Merge the BC vendors, make them distinct, or set "
-                                "intacct_vendor_id on the right one."),
-                        details={"candidates": [match.exact.describe()], "claimed_by": others})))
-                elif intacct_id in candidates:
-                    links.append((row, candidates[intacct_id], add(PlannedChange(
-                        self.object_name, "to_intacct", "link", bc_key, intacct_id, reason=match.describe(),
-                        details={"matched_on": list(match.exact.matched_on)}))))
-                else:  # matched a BC copy whose Intacct record is gone: look again next run
-                    review.append(add(PlannedChange(
-                        self.object_name, "to_intacct", "reject", bc_key, intacct_id,
-                        reason=f"Needs review: {match.describe()}")))
-            elif match.ambiguous:
-                review.append(add(PlannedChange(
-                    self.object_name, "to_intacct", "reject", bc_key, None, reason=match.describe(),
-                    details={"candidates": [c.describe() for c in match.candidates]})))
-            else:
-                # The plain id unless another vendor (e.g. another BC company's) already holds it.
-                taken = plain[bc_key] in candidates or plain[bc_key] in owner
-                intacct_id = qualified[bc_key] if taken else plain[bc_key]
-                fields = vendor_to_intacct({**row, "intacct_vendor_id": intacct_id})
-                creates.append(Create(PlannedChange(
-                    self.object_name, "to_intacct", "create", bc_key, intacct_id,
-                    reason="new BC vendor; no matching vendor in Intacct", values=fields,
-                    version=versions[bc_key]), fields, intacct_id))
-        creates, twins = self.refuse_twins(creates, {row["vendor_id"]: row for row in valid}, add)
+        by_key = {row["vendor_id"]: row for row in valid}
+        links, creates, review = self._decide(valid, matches, candidates, owner, plain, qualified, versions)
+        creates, twins = self.refuse_twins(creates, by_key, add)
+        if creates:
+            # The others are judged against Intacct as it will be after this run's creates, as the next run
+            # judges them: a vendor claimed by another, that also matches a vendor created now, is ambiguous
+            # today, not one run later (the next run then logs the same decision).
+            created = [{**by_key[c.change.bc_key], "intacct_vendor_id": c.change.intacct_key,
+                        "intacct_record_no": None} for c in creates]
+            after = VendorIndex(list(candidates.values())
+                                + [r for k, r in mirror.items() if k not in candidates] + created)
+            decided = {c.change.bc_key for c in creates} | {t.bc_key for t in twins}
+            rest = [row for row in valid if row["vendor_id"] not in decided]
+            # Adding vendors only adds candidates: no match of the others becomes "none" (kept as it was).
+            rematched = {key: match if not (match := after.match(by_key[key], ids[key])).none else matches[key]
+                         for key in (row["vendor_id"] for row in rest)}
+            owner_after = {**owner, **{c.change.intacct_key: c.change.bc_key for c in creates}}
+            links, _, review = self._decide(rest, rematched, candidates, owner_after, plain, qualified, versions)
+        links = [(row, record, add(change)) for row, record, change in links]
+        review = [add(change) for change in review]
         creates, twins, review = mine(creates), mine(twins), mine(review)
         links = [link for link in links if link[2].bc_key in acting]
         for create in creates:
@@ -315,6 +290,54 @@ class VendorSync(ObjectSync):
             # First contact: fields that differ are settled by the diff (and the conflict policy).
             self.diff_and_apply({row["vendor_id"]: record for row, record, _ in links})
         self.create_in_intacct(creates, {row["vendor_id"]: row for row in valid if row["vendor_id"] in acting})
+
+    def _decide(self, rows: list[dict], matches: dict, candidates: dict[str, dict], owner: dict[str, str],
+                plain: dict[str, str], qualified: dict[str, str], versions: dict) -> tuple[list, list, list]:
+        """Each new BC vendor's fate from its match: a link, a create or a review (none planned yet)."""
+        claims: dict[str, list[str]] = {}  # Intacct vendor → the BC vendors of this run matching it
+        for key, match in matches.items():
+            if match.exact is not None:
+                claims.setdefault(match.exact.vendor_id, []).append(key)
+        links, creates, review = [], [], []
+        for row in rows:
+            bc_key = row["vendor_id"]
+            match = matches[bc_key]
+            if match.exact is not None:
+                intacct_id = match.exact.vendor_id
+                others = [k for k in claims[intacct_id] if k != bc_key]
+                if intacct_id in owner and owner[intacct_id] != bc_key:
+                    others.insert(0, owner[intacct_id])
+                if others:
+                    # Decided before any link is written: one Intacct vendor never gets two BC counterparts.
+                    review.append(PlannedChange(
+                        self.object_name, "to_intacct", "reject", bc_key, intacct_id,
+                        reason=(f"Needs review: matches the Intacct vendor {match.exact.describe()}, which "
+                                f"{'is already linked to' if intacct_id in owner else 'also matches'} BC vendor(s) "
+                                f"{', '.join(others)}. Merge the BC vendors, make them distinct, or set "
+                                "intacct_vendor_id on the right one."),
+                        details={"candidates": [match.exact.describe()], "claimed_by": others}))
+                elif intacct_id in candidates:
+                    links.append((row, candidates[intacct_id], PlannedChange(
+                        self.object_name, "to_intacct", "link", bc_key, intacct_id, reason=match.describe(),
+                        details={"matched_on": list(match.exact.matched_on)})))
+                else:  # matched a BC copy whose Intacct record is gone: look again next run
+                    review.append(PlannedChange(
+                        self.object_name, "to_intacct", "reject", bc_key, intacct_id,
+                        reason=f"Needs review: {match.describe()}"))
+            elif match.ambiguous:
+                review.append(PlannedChange(
+                    self.object_name, "to_intacct", "reject", bc_key, None, reason=match.describe(),
+                    details={"candidates": [c.describe() for c in match.candidates]}))
+            else:
+                # The plain id unless another vendor (e.g. another BC company's) already holds it.
+                taken = plain[bc_key] in candidates or plain[bc_key] in owner
+                intacct_id = qualified[bc_key] if taken else plain[bc_key]
+                fields = vendor_to_intacct({**row, "intacct_vendor_id": intacct_id})
+                creates.append(Create(PlannedChange(
+                    self.object_name, "to_intacct", "create", bc_key, intacct_id,
+                    reason="new BC vendor; no matching vendor in Intacct", values=fields,
+                    version=versions[bc_key]), fields, intacct_id))
+        return links, creates, review
 
     def refuse_twins(self, creates: list[Create], rows: dict[str, dict],
                      add=None) -> tuple[list[Create], list[PlannedChange]]:

@@ -141,3 +141,31 @@ def test_an_import_never_takes_over_a_bc_vendor_it_did_not_create(warehouse, mak
     assert logged["action"] == "created" and "ia-OWN-1 is another vendor" in logged["reason"]
     synced(engine)
     assert one(warehouse, "bc_vendors", vendor_id="ia-OWN-1")["name"] == "Own Stationery"
+
+
+@pytest.mark.parametrize("existing", ["unlinked", "linked_to_another_bc_vendor"])
+def test_a_vendor_that_also_matches_one_created_in_the_same_run_is_decided_as_the_next_run_decides(
+        warehouse, make_engine, emulator, existing):
+    # 'Acme' (no tax id) matches the Intacct vendor by name alone; 'Acme LLC' (another tax id) is created in the
+    # same run and then matches 'Acme' too. Judged against Intacct as it was before the run, 'Acme' would be
+    # linked (or refused for the other BC vendor's claim) and the next run would find it ambiguous instead.
+    engine = make_engine(warehouse)
+    emulator.admin.ui_create("DEMO", "VENDOR", {"VENDORID": "ACME-OLD", "NAME": "Acme  LLC.", "TAXID": "11-1111111"})
+    if existing == "linked_to_another_bc_vendor":
+        new_bc_vendor(warehouse, "bc-acme-old", "Acme LLC", tax_id="11-1111111")
+        synced(engine)
+        assert one(warehouse, "bc_vendors", vendor_id="bc-acme-old")["intacct_vendor_id"] == "ACME-OLD"
+    new_bc_vendor(warehouse, "bc-acme", "Acme")
+    new_bc_vendor(warehouse, "bc-acme-new", "Acme LLC", tax_id="22-2222222")
+    decisions = []
+    for _ in range(2):
+        summary = synced(engine)
+        [logged] = outcomes(warehouse, summary.run_id, bc_key="bc-acme")
+        decisions.append((logged["action"], logged["intacct_key"]))
+        assert "2 Intacct vendors could be this vendor" in logged["reason"], logged["reason"]
+        assert "ACME-OLD" in logged["reason"] and derive_vendor_id("bc-acme-new") in logged["reason"]
+        assert not outcomes(warehouse, summary.run_id, bc_key="bc-acme-old")
+    assert decisions == [("rejected", None)] * 2
+    assert one(warehouse, "bc_vendors", vendor_id="bc-acme")["intacct_vendor_id"] is None
+    created = one(warehouse, "bc_vendors", vendor_id="bc-acme-new")["intacct_vendor_id"]
+    assert intacct_vendor(emulator, created)["TAXID"] == "22-2222222"
