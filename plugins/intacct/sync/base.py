@@ -7,6 +7,7 @@ where its rules differ.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         self._early = None  # a read started before the run reached this object (read_early)
         self.plan = Plan(self.object_name)
         self.applied: Counter[tuple[str, str]] = Counter()  # (direction, action) of what was really done
+        self._applied_lock = threading.Lock()
         self.handled: set[str] = set()            # BC keys settled this run: not compared again
         self.page_writer = PageWriter(self.object_name)  # pages committed while the next is converted
 
@@ -231,6 +233,7 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         self.page_writer.drain()  # after the pages committing (a no-op on their own thread)
         with self.ctx.warehouse.engine.begin() as connection:
             yield connection
+            self.page_writer.wait_turn()  # a page stored aside commits after the page before it, or not at all
             if keys is not None:
                 self.fault(faults.BEFORE_BC_COMMIT, keys=keys)
             if write_keys is not None:
@@ -310,7 +313,8 @@ class ObjectSync(DeleteDetection, JournalledWrites):
                 succeeded.setdefault(change.direction, []).append(str(key))
         for direction, keys in succeeded.items():
             self.ctx.state.clear_rejections(connection, self.object_name, direction, keys)
-        self.applied.update((c.direction, c.action) for c in changes)
+        with self._applied_lock:  # two pages may be stored at once (PageWriter)
+            self.applied.update([(c.direction, c.action) for c in changes])
 
     def record_now(self, changes: Sequence[PlannedChange]) -> None:
         if not changes or self.dry_run:

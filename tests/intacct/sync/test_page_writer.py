@@ -15,13 +15,14 @@ from intacct.sync.page_writer import PageWriter
 pytestmark = pytest.mark.unit
 
 
-def test_pages_commit_one_at_a_time_in_the_order_submitted():
+def test_pages_commit_in_the_order_submitted_whatever_order_they_are_stored_in():
     writer, done, threads = PageWriter("bills"), [], set()
 
     def page(number):
         def commit():
-            time.sleep(0.01 if number % 2 else 0)  # a slow page does not let the next one pass it
+            time.sleep(0.01 if number % 2 else 0)  # a slow page does not let the next one commit before it
             threads.add(threading.get_ident())
+            writer.wait_turn()  # what bc_commit does right before committing
             done.append(number)
         return commit
 
@@ -33,15 +34,45 @@ def test_pages_commit_one_at_a_time_in_the_order_submitted():
     assert threads and threading.get_ident() not in threads
 
 
-def test_a_failed_page_is_raised_by_the_next_submit_and_later_pages_never_run():
+def test_two_pages_are_stored_at_the_same_time():
+    writer, second_started, done = PageWriter("bills"), threading.Event(), []
+
+    def first():
+        # Returns only once the second page is being stored: both are in the writer at once.
+        assert second_started.wait(timeout=10), "the second page waited for the first one's storing"
+        writer.wait_turn()
+        done.append(1)
+
+    def second():
+        second_started.set()
+        writer.wait_turn()
+        done.append(2)
+
+    writer.submit(first)
+    writer.submit(second)
+    writer.drain()
+    writer.close()
+    assert done == [1, 2]
+
+
+def test_a_failed_page_is_raised_and_no_later_page_commits():
     writer, done = PageWriter("bills"), []
 
     def failing():
+        time.sleep(0.02)  # still storing while the later pages are submitted
         raise InjectedFault("crash at before_bc_commit")
+
+    def later(number):
+        def commit():
+            writer.wait_turn()  # raises the failure of the page before: this page rolls back
+            done.append(number)
+        return commit
 
     writer.submit(failing)
     with pytest.raises(InjectedFault):
-        writer.submit(lambda: done.append("later"))
+        for number in range(5):  # raised by a submit once the failure is known, else by the drain
+            writer.submit(later(number))
+        writer.drain()
     writer.drain()  # the failure was raised once; nothing else is pending
     writer.close()
     assert done == []
