@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sync_testkit import ENTITY, insert, intacct_vendor, new_bc_vendor, now, one, outcomes, rows
+from sync_testkit import ENTITY, insert, intacct_vendor, new_bc_bill, new_bc_vendor, now, one, outcomes, rows
 
 from intacct.sync import EntityConfig, RunOptions, SyncEngine
 from intacct.sync.vendor_ids import derive_vendor_id
@@ -169,3 +169,23 @@ def test_a_vendor_that_also_matches_one_created_in_the_same_run_is_decided_as_th
     assert one(warehouse, "bc_vendors", vendor_id="bc-acme")["intacct_vendor_id"] is None
     created = one(warehouse, "bc_vendors", vendor_id="bc-acme-new")["intacct_vendor_id"]
     assert intacct_vendor(emulator, created)["TAXID"] == "22-2222222"
+
+
+def test_a_bills_vendor_sent_on_its_own_is_decided_as_the_vendor_sync_decides_it(warehouse, make_engine, emulator):
+    # The bills step sends a new vendor of a ready-to-pay bill alone; 'Acme LLC' (another tax id) is not its to
+    # create, but the vendor sync will create it, so 'Acme' is as ambiguous here as it is there.
+    engine = make_engine(warehouse)
+    engine.run("scheduled")  # the chart of accounts and the company's vendors are in BC
+    emulator.admin.ui_create("DEMO", "VENDOR", {"VENDORID": "ACME-OLD", "NAME": "Acme  LLC.", "TAXID": "11-1111111"})
+    new_bc_vendor(warehouse, "bc-acme", "Acme")
+    new_bc_vendor(warehouse, "bc-acme-new", "Acme LLC", tax_id="22-2222222")
+    new_bc_bill(warehouse, "B-acme", "bc-acme", [("6500", "42.00")])
+    decided = []
+    for options in (RunOptions(objects=("bills",)), VENDORS):
+        summary = engine.run("scheduled", options)
+        [logged] = outcomes(warehouse, summary.run_id, bc_key="bc-acme", object="vendors")
+        assert "2 Intacct vendors could be this vendor" in logged["reason"], logged["reason"]
+        decided.append((logged["action"], logged["intacct_key"]))
+        assert one(warehouse, "bc_vendors", vendor_id="bc-acme")["intacct_vendor_id"] is None
+    assert decided == [("rejected", None)] * 2
+    assert one(warehouse, "bc_bills", bill_id="B-acme")["intacct_record_no"] is None
