@@ -507,10 +507,18 @@ def edits_arrive_or_are_logged(world: World, model: Model) -> list[str]:
 def _restores_agreed(model: Model, edit: Edit, pair: Pair) -> bool:
     """The edit set the field back to what both sides agreed on at the last run before it (a change undone
     before any run saw it): a state-based sync sees no change on that side, so the other side's later edit
-    rightly wins without a conflict."""
-    history = model.agreed.get((pair.obj, pair.record_no, pair.company, edit.field), [])
-    before = [value for at, value in history if at <= edit.at]
-    return bool(before) and before[-1] == edit.value
+    rightly wins without a conflict. An Intacct record is one for every BC company linked to it: an Intacct
+    edit restoring what any of them last agreed on is invisible to that company's sync, whose BC edit then
+    rightly reaches Intacct, and from there the other companies (a company linked only later included)."""
+    companies = {pair.company} if edit.side == "bc" else {
+        company for (obj, record_no, company, name) in model.agreed
+        if (obj, record_no, name) == (pair.obj, pair.record_no, edit.field)}
+    for company in companies:
+        history = model.agreed.get((pair.obj, pair.record_no, company, edit.field), [])
+        before = [value for at, value in history if at <= edit.at]
+        if before and before[-1] == edit.value:
+            return True
+    return False
 
 
 def conflicts_follow_the_policy(world: World, model: Model) -> list[str]:

@@ -88,3 +88,33 @@ def test_an_intacct_edit_of_a_value_several_bc_bills_set_after_an_interrupted_cr
         assert bill["description"].startswith("description ")  # Intacct's edit came to BC
     finally:
         machine.teardown()
+
+
+def test_an_intacct_edit_restoring_what_one_company_agreed_on_is_no_lost_edit_for_a_company_linked_later(
+        sqlite_warehouses):
+    """Finding 24: an Intacct vendor synced with bc-us only; bc-us renames it, a person renames it in Intacct
+    and then sets the old name back. bc-us's sync sees no Intacct change (the name is what both sides last
+    agreed on) and rightly sends its own name; bc-ca, which links the vendor only after all that, receives it.
+    The model took the restored name for an edit lost in bc-ca: a revert was excused only for the company
+    whose agreement it restored, although an Intacct record is one for every company linked to it."""
+    machine = history(sqlite_warehouses)
+    try:
+        machine.intacct_create_vendor(Script(("tax id", None), ("email", None)), "")
+        run(machine, "bc-us")
+        [row] = machine.world.bc_rows("bc_vendors", "bc-us")
+        [record] = machine.world.intacct("VENDOR", VENDORID=row["intacct_vendor_id"])
+        machine.time_passes(2)
+        machine.world.bc_update("bc_vendors", {"company_id": "bc-us", "vendor_id": row["vendor_id"]},
+                                {"name": "Renamed in BC", "updated_at": machine.world.now()})
+        machine.record_bc("vendors", "bc-us", row["vendor_id"], {"name": "Renamed in BC"})
+        machine.time_passes(2)
+        assert machine.intacct_vendor_update(None, record, {"name": "Renamed in Intacct"})
+        machine.time_passes(2)
+        [renamed] = machine.world.intacct("VENDOR", VENDORID=row["intacct_vendor_id"])
+        assert machine.intacct_vendor_update(None, renamed, {"name": record["NAME"]})  # set back
+        assert not machine.world.bc_rows("bc_vendors", "bc-ca")  # bc-ca has not synced yet
+    finally:
+        machine.teardown()  # the final runs (bc-ca links the vendor, bc-us sends its name), then every invariant
+    for company in ("bc-us", "bc-ca"):
+        [row] = machine.world.bc_rows("bc_vendors", company)
+        assert row["name"] == "Renamed in BC"
