@@ -39,9 +39,10 @@ class PageWriter:
         """Store ``commit()`` beside the page before it, committing after it; waits while ``in_flight``
         pages are being stored already (and raises the first failure among the pages waited for)."""
         while self._pending and (len(self._pending) >= self._in_flight or self._failed()):
-            if self._pending[0].exception() is not None or self._failed():
+            oldest = self._pending[0]
+            if oldest.exception() is not None or self._failed():  # (waits for the oldest page)
                 self.drain()  # raises the failure once: the pages after it rolled back and are dropped too
-            self._pending.popleft()
+            self._pending.popleft()  # committed
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self._in_flight,
                                                 thread_name_prefix=f"bc-pages-{self._name}")

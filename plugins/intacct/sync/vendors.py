@@ -264,6 +264,7 @@ class VendorSync(ObjectSync):
             # today, not one run later (the next run then logs the same decision).
             created = [{**by_key[c.change.bc_key], "intacct_vendor_id": c.change.intacct_key,
                         "intacct_record_no": None} for c in creates]
+            # (candidates now hold the full records of the mirror-only matches, read above)
             after = VendorIndex(list(candidates.values())
                                 + [r for k, r in mirror.items() if k not in candidates] + created)
             decided = {c.change.bc_key for c in creates} | {t.bc_key for t in twins}
