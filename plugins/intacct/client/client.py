@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -16,6 +18,7 @@ from .errors import ConfigurationError, ErrorContext
 from .fields import spec_for
 from .halves import Split, split_when_large
 from .prefetch import prefetched, side_by_side
+from .read_process import ProcessRead
 from .reading import BillPage, Page, Reader, join_children, record_range
 from .session import SessionInfo, SessionManager
 from .settings import ClientSettings
@@ -51,6 +54,7 @@ class IntacctClient:
                                            sleep=sleep, clock=clock, rng=rng)
         self.sessions = SessionManager(credentials, self.settings, self._transport, self.usage, self.redactor,
                                        self.codec, now)
+        self._network = transport is None  # a transport given in-process (the emulator's) cannot be shared
         self._reader = Reader(self.sessions, self.settings, self.codec, self.redactor)
         self._writer = Writer(self.sessions, self.settings, self.codec, self.redactor, self.usage)
 
@@ -197,6 +201,27 @@ class IntacctClient:
                                                on_total=None if split is None else split.children_counted),
             depth=max(1, self.settings.read_ahead_pages))
         return join_children(pages, child_pages, parent_field)
+
+    def process_read(self, method: str, args: Sequence = (), kwargs: Mapping | None = None,
+                     transform: tuple[Callable, tuple] | None = None) -> ProcessRead | None:
+        """``self.<method>(*args, **kwargs)`` (a read such as ``iter_with_children``) run by a client of its own in a
+        child process, each page passed through ``transform = (function, args)`` there (``function(page,
+        *args)``; both picklable, the function importable): see ``read_process``. The child shares this
+        client's session, settings and call counts, and holds the company's request slots while it reads, so
+        send no request of your own meanwhile. None when this client cannot: its transport is in-process,
+        ``read_process`` is off, or the machine has one CPU (nothing would run beside the caller)."""
+        if not (self._network and self.settings.read_process and (os.cpu_count() or 1) > 1):
+            return None
+        try:
+            pickle.dumps((args, kwargs, transform))  # what the child is sent (a function defined in a test is not)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None
+        return ProcessRead(self, method, tuple(args), dict(kwargs or {}), transform)
+
+    @property
+    def request_slots(self):
+        """The company's request slots (``max_concurrency``) in this process: each request takes one."""
+        return self._transport.semaphore
 
     def read_side_by_side(self, *reads: Callable[[], Iterator]) -> list[Iterator]:
         """Run several reads at once (e.g. bills and their lines), each one page ahead; within the company's

@@ -37,6 +37,8 @@ class ClientSettings:
     fetches before its caller needs them (0: none, even when asked); every request still takes one of the
     company's ``max_concurrency`` slots. A full read of bills with their lines is split in two halves read
     side by side when its first page shows it at least ``split_read_min_pages`` pages long (see ``halves``).
+    ``read_process``: a long full read asked to run in a process of its own (``IntacctClient.process_read``)
+    does so, reading on another CPU than the caller's work (on a machine with one CPU it never does).
     """
 
     timezone: str = "America/Los_Angeles"
@@ -55,6 +57,7 @@ class ClientSettings:
     show_private: bool = True
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     max_response_elements: int = DEFAULT_MAX_RESPONSE_ELEMENTS
+    read_process: bool = True
 
     def __post_init__(self) -> None:
         try:
@@ -81,6 +84,7 @@ class ClientSettings:
         _require(isinstance(self.max_request_chars, int) and 10_000 <= self.max_request_chars <= REQUEST_CHAR_LIMIT,
                  f"max_request_chars must be between 10000 and {REQUEST_CHAR_LIMIT}, got {self.max_request_chars!r}")
 
+        _require(isinstance(self.read_process, bool), f"read_process must be true or false, got {self.read_process!r}")
         for name, minimum in (("max_response_bytes", 10_000), ("max_response_elements", 1_000)):
             value = getattr(self, name)
             _require(isinstance(value, int) and not isinstance(value, bool) and value >= minimum,

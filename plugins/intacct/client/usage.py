@@ -35,6 +35,18 @@ class ApiUsage:
             if scope is not None:
                 self._by_scope.setdefault(scope, Counter()).update(function_names)
 
+    def merge(self, usage: dict) -> None:
+        """Add what another client counted for this one (a reading process's ``snapshot`` differences:
+        ``calls_by_function``, ``requests``, ``records_written``), in the current scope."""
+        scope = _SCOPE.get()
+        calls = Counter({name: int(n) for name, n in (usage.get("calls_by_function") or {}).items()})
+        with self._lock:
+            self._requests += int(usage.get("requests") or 0)
+            self._records_written += int(usage.get("records_written") or 0)
+            self._calls.update(calls)
+            if scope is not None and calls:
+                self._by_scope.setdefault(scope, Counter()).update(calls)
+
     @staticmethod
     @contextmanager
     def scoped(name: str) -> Iterator[None]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from intacct.client.prefetch import ReadAhead
+from intacct.client.read_process import ProcessRead
 from intacct.client.seen import SeenNumbers
 from intacct.sync import faults
 from intacct.sync.config import EntityConfig, RunOptions
@@ -23,6 +24,7 @@ from intacct.sync.deletes import DeleteDetection
 from intacct.sync.mapping import intacct_fields
 from intacct.sync.page_writer import PageWriter
 from intacct.sync.plan import Plan, PlannedChange, count_actions
+from intacct.sync.prepared import PreparedPage, convert_records, prepare_page, prepared_pages
 from intacct.sync.run_log import RunLog
 from intacct.sync.spec import SyncSpec
 from intacct.sync.state import SyncState, Watermark, bc_changed_since, changed_since, utc_now
@@ -146,6 +148,12 @@ class ObjectSync(DeleteDetection, JournalledWrites):
             return False
         if self.ctx.state.pending_writes(self.object_name):
             return False
+        process = self.open_process_read()
+        if process is not None:
+            # The reading process starts now and waits, ready, for this object's turn: reading beside the syncs
+            # before it would take request slots they use.
+            self._early = process.start()
+            return True
         # One page read ahead of the reads themselves: the halves decide and start when their first
         # answers are in, which is now, not when this object's turn comes.
         self._early = ReadAhead(lambda: self.open_read(None), depth=1, name="intacct-early-read").start()
@@ -156,16 +164,35 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         if early is not None:
             early.close()
 
-    def open_read(self, since):
+    def open_read(self, since) -> Iterator[PreparedPage]:
         """The pages of Intacct's records modified since ``since`` (None: all of them; an object with children
-        then reads them beside its records, see ``read_intacct``)."""
+        then reads them beside its records, see ``read_intacct``), prepared (``sync.prepared``). A full read
+        with children runs in a reading process where the client can (``open_process_read``)."""
         spec, client = self.spec, self.ctx.client
-        child = spec.children[0] if since is None and spec.children else None
-        if child is not None:
-            return client.iter_with_children(spec.intacct_object, child.intacct_object, child.parent_field,
-                                              intacct_fields(spec.intacct_object),
-                                              intacct_fields(child.intacct_object), parts=None)
-        return client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object), modified_since=since)
+        if since is None and spec.children:
+            return self.open_process_read() or prepared_pages(
+                client.iter_with_children(*self._full_read(), parts=None), spec, self.content_location)
+        return prepared_pages(client.iter_pages(spec.intacct_object, intacct_fields(spec.intacct_object),
+                                                modified_since=since), spec, self.content_location)
+
+    def open_process_read(self) -> ProcessRead | None:
+        """The full read with children in a reading process of its own, its pages prepared there, on another
+        CPU than this sync's (``IntacctClient.process_read``); None where the client cannot."""
+        process_read = getattr(self.ctx.client, "process_read", None)
+        pages = None if process_read is None else process_read(
+            "iter_with_children", self._full_read(), {"parts": None}, (prepare_page, (self.spec, self.content_location)))
+        return pages if isinstance(pages, ProcessRead) else None  # (a stand-in client may answer anything)
+
+    def _full_read(self) -> tuple:
+        """``iter_with_children``'s arguments for this object's full read (its records, then its children)."""
+        spec, child = self.spec, self.spec.children[0]
+        return (spec.intacct_object, child.intacct_object, child.parent_field, intacct_fields(spec.intacct_object),
+                intacct_fields(child.intacct_object))
+
+    @property
+    def content_location(self) -> str | None:
+        """What a child without a location stands for in a record's content (``SyncSpec.digest``)."""
+        return None
 
     def read_intacct(self, since, watermark: Watermark) -> SeenNumbers | None:
         """Intacct's records modified since ``since``, a page at a time.
@@ -190,12 +217,12 @@ class ObjectSync(DeleteDetection, JournalledWrites):
                 # An unreadable record is still there: a read with one is no proof of what was deleted.
                 complete = not self.reject_unreadable(page) and complete
                 if keys is not None:
-                    keys.update(_record_no(record) for record in page.records)
-                records = self.convert_each(page.records, spec.from_intacct, spec.intacct_key)
+                    keys.update(page.record_nos)
+                records = self.accept_converted(page.records, page.refused)
                 if child is None:
                     self.apply_intacct_page(records, page.cursor)
                     continue
-                self.apply_intacct_page(records, None, {child.name: page.lines})
+                self.apply_intacct_page(records, None, {child.name: page.children}, digests=page.digests)
                 for record in records:
                     seen = (record.get("intacct_modified_at"), record.get("intacct_record_no"))
                     if seen[0] is not None and (newest is None or seen > newest):
@@ -340,19 +367,12 @@ class ObjectSync(DeleteDetection, JournalledWrites):
 
     def convert_each(self, records, convert: Callable[[dict], dict], key_field: str) -> list[dict]:
         """Intacct records as BC values; a malformed record is rejected on its own, the page goes on."""
-        converted, rejected = [], []
-        for record in records:
-            try:
-                converted.append(convert(record))
-            except (ValueError, TypeError, ArithmeticError) as error:  # ArithmeticError: Decimal's InvalidOperation
-                key = record.get(key_field) if isinstance(record, dict) else None
-                record_no = record.get("RECORDNO") if isinstance(record, dict) else None
-                named = (f"{key_field} {key}" if key not in (None, "") else
-                         f"RECORDNO {record_no}" if record_no not in (None, "") else "a record without keys")
-                rejected.append(self.plan.add(PlannedChange(
-                    self.object_name, "to_bc", "reject", None, None if key in (None, "") else str(key),
-                    reason=f"Intacct {named}: {error}: correct the record in Intacct")))
-        self.record_now(rejected)
+        return self.accept_converted(*convert_records(records, convert, key_field))
+
+    def accept_converted(self, converted: list[dict], refused: Sequence[tuple[str | None, str]]) -> list[dict]:
+        """``converted``, once each record that could not be (``refused``: key, reason) is rejected by name."""
+        self.record_now([self.plan.add(PlannedChange(self.object_name, "to_bc", "reject", None, key, reason=reason))
+                         for key, reason in refused])
         return converted
 
     def counts(self) -> dict[str, dict[str, int]]:
@@ -371,11 +391,3 @@ def _past(action: str) -> str:
     return {"create": "created", "update": "updated", "link": "linked", "deactivate": "deactivated",
             "reject": "rejected", "skip": "skipped", "conflict": "conflict"}.get(action, action)
 
-
-
-def _record_no(record) -> int:
-    """An Intacct record's RECORDNO as a number (-1 when it has none readable)."""
-    try:
-        return int(record.get("RECORDNO"))
-    except (AttributeError, TypeError, ValueError):
-        return -1

@@ -15,35 +15,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from json.encoder import encode_basestring_ascii
 
 import pandas as pd
 from sqlalchemy import Text, bindparam, delete, func, literal, select, update
 
 from intacct.client import filters
 from intacct.client.seen import SeenNumbers
-from intacct.sync.base import Create, ObjectSync, Push, _record_no
+from intacct.sync.base import Create, ObjectSync, Push
+from intacct.sync.content import HEADER, LINE, content_hash, content_text  # noqa: F401 - also the bill's API
 from intacct.sync.diff import three_way_diff
 from intacct.sync.mapping import (
     bill_from_intacct,
     bill_lines_from_intacct,
     bill_to_intacct,
     intacct_fields,
-    normalizer,
 )
 from intacct.sync.plan import PlannedChange
+from intacct.sync.prepared import Refused, convert_children
+from intacct.sync.prepared import record_no as record_no_of
 from intacct.sync.spec import BILL_LINES, BILLS
-from intacct.sync.state import Link, chunks, stamp, text_hash, utc_now
+from intacct.sync.state import Link, chunks, stamp, utc_now
 from intacct.sync.validation import validate_bill_for_intacct
 from intacct.sync.vendors import VendorSync
-from intacct.warehouse.types import json_scalar
 
-_text = encode_basestring_ascii
-
-# (column, its normalizer), looked up once: content_hash runs for every bill of a sync.
-HEADER = [(f.bc, normalizer(f.kind)) for f in BILLS.fields if f.synced]
-LINE = [(f.bc, normalizer(f.kind)) for f in BILL_LINES.fields if f.synced]
-_TO_INT = normalizer("int")
 LOCKED_STATUSES = ("paid", "partially_paid")
 LOOKUP_CHUNK = 500
 BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
@@ -51,51 +45,6 @@ BC_CHUNK = 1000  # BC bills (with their lines) held in memory at a time
 STATE_COLUMNS = ("status", "amount_due", "intacct_state")
 
 
-def _normalized(normalize, value):
-    try:
-        return normalize(value)
-    except ValueError:
-        return str(value)
-
-
-# The hashed document is {"header": {...}, "lines": [{...}, ...], "vendor": ...} as ``dumps`` writes it (keys
-# sorted, no spaces), written here a value at a time: the same text, hence the same hashes as links already
-# hold, in three quarters of the encoder's time (this runs for every bill a sync reads or compares).
-_HEADER_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(HEADER)]
-_LINE_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(LINE)]
-
-
-def content_text(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None, *,
-                 normalized: bool = False) -> str:
-    """The JSON text ``content_hash`` hashes: ``dumps`` of the vendor, the synced header fields and the lines
-    in line order (a line without a location takes ``location``; an empty value is null)."""
-    scalar = json_scalar
-    if normalized:
-        # Most values are text: written by the JSON encoder's own string function, without a call of ours.
-        ordered = sorted(lines, key=lambda line: line.get("line_no") or 0)
-        head = ",".join(key + (_text(v) if (v := header.get(name)).__class__ is str else scalar(v))
-                        for name, key, _ in _HEADER_TEXT)
-        body = "},{".join(",".join(
-            key + (_text(v) if (v := line.get(name) or (location if name == "location_id" else None)).__class__ is str
-                   else scalar(v))
-            for name, key, _ in _LINE_TEXT) for line in ordered)
-    else:
-        ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
-        head = ",".join(key + scalar(_normalized(normalize, header.get(name))) for name, key, normalize in _HEADER_TEXT)
-        body = "},{".join(",".join(
-            key + scalar(_normalized(normalize, line.get(name)) or (location if name == "location_id" else None))
-            for name, key, normalize in _LINE_TEXT) for line in ordered)
-    return ('{"header":{' + head + '},"lines":[' + ("{" + body + "}" if ordered else "") + '],"vendor":'
-            + scalar(vendor_intacct_id) + "}")
-
-
-def content_hash(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None, *,
-                 normalized: bool = False) -> str:
-    """Hash of a bill's synced content, computed the same way for the BC and the Intacct side.
-
-    ``normalized``: the values are what the normalizers made of them already (a bill and lines just converted
-    from Intacct); normalizing is idempotent, so they are hashed as they are, to the same hash."""
-    return text_hash(content_text(header, lines, vendor_intacct_id, location, normalized=normalized))
 
 
 def bc_bill_id_for(record_no: int) -> str:
@@ -193,8 +142,16 @@ class BillSync(ObjectSync):
 
     # Intacct → BC ---------------------------------------------------------------------------------
 
-    def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None) -> None:
+    @property
+    def content_location(self) -> str | None:
+        return self.location
+
+    def apply_intacct_page(self, records: list[dict], cursor, children: dict | None = None, *,
+                           digests: dict[int, str] | None = None) -> None:
+        """``children``: the bills' lines read with them, converted (``sync.prepared``); ``digests``: their
+        content hashes, computed where the page was prepared."""
         ctx = self.ctx
+        digests = digests or {}
         bills = {b["intacct_record_no"]: b for b in records}
         unlinked = self.nothing_linked and not any(no in self.seen_record_nos for no in bills)
         self.seen_record_nos.update(bills)
@@ -213,28 +170,28 @@ class BillSync(ObjectSync):
             self.import_ids = self.free_import_ids(connection, [no for no in bills if no not in linked])
         # Lines only for bills whose content may have changed since we last saw them.
         need_lines = [no for no, b in bills.items() if self._may_have_changed(b, links_by_record.get(no))]
-        if children is not None:  # read along with the page
+        if children is not None:  # read along with the page, converted already
             intacct_lines = {no: children[BILL_LINES.name].get(no, []) for no in need_lines}
         else:
-            intacct_lines = (ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines
-                             else {})
+            read = ctx.client.read_bill_lines(need_lines, intacct_fields("APBILLITEM")) if need_lines else {}
+            intacct_lines = {no: convert_children(BILL_LINES, rows) for no, rows in read.items()}
 
         changes: list[PlannedChange] = []
         compared = []
         for record_no, bill in bills.items():
             row, link = linked.get(record_no), links_by_record.get(record_no)
-            try:
-                lines = (bill_lines_from_intacct(intacct_lines[record_no]) if record_no in intacct_lines
-                         else None if row is not None and record_no not in need_lines else [])
-            except ValueError as error:
+            lines = (intacct_lines[record_no] if record_no in intacct_lines
+                     else None if row is not None and record_no not in need_lines else [])
+            if isinstance(lines, Refused):
                 changes.append(self.plan.add(PlannedChange(
                     self.object_name, "to_bc", "reject", None if row is None else row["bill_id"], str(record_no),
-                    reason=f"{error}: correct the bill's lines in Intacct")))
+                    reason=f"{lines.reason}: correct the bill's lines in Intacct")))
                 continue
+            digest = digests.get(record_no) if lines is not None else None
             if row is None:
-                changes.append(self._plan_import(bill, lines, vendors))
+                changes.append(self._plan_import(bill, lines, vendors, digest))
                 continue
-            compared.append(self._compared(row, bc_lines.get(row["bill_id"], []), bill, lines, link))
+            compared.append(self._compared(row, bc_lines.get(row["bill_id"], []), bill, lines, link, digest))
         decided = self._decide(compared)
         for entry in compared:
             changes.extend(self._plan_linked(entry, *decided.get(entry["key"], (False, None))))
@@ -259,7 +216,7 @@ class BillSync(ObjectSync):
         read_at = link.synced_at
         return modified >= window and (read_at is None or modified >= read_at - self.ctx.config.lookback)
 
-    def _plan_import(self, bill, lines, vendors) -> PlannedChange:
+    def _plan_import(self, bill, lines, vendors, digest: str | None = None) -> PlannedChange:
         record_no = bill["intacct_record_no"]
         vendor = vendors.get(bill["intacct_vendor_id"])
         if vendor is None and self.dry_run:  # a dry run imports no vendor: the real run does, before bills
@@ -271,7 +228,8 @@ class BillSync(ObjectSync):
                 self.object_name, "to_bc", "reject", None, str(record_no),
                 reason=f"vendor {bill['intacct_vendor_id']} of this Intacct bill is not in BC yet; retried on the "
                        "next run after the vendor sync"))
-        values = {**bill, "vendor_id": vendor, "lines": lines or []}
+        values = {**bill, "vendor_id": vendor, "lines": lines or [],
+                  "digest": digest or BILLS.digest(bill, lines or [], self.location)}
         own_id = bc_bill_id_for(record_no)
         bill_id = self.import_ids.get(record_no, own_id)
         reason = "new bill in Intacct" if bill_id == own_id else (
@@ -279,14 +237,15 @@ class BillSync(ObjectSync):
         return self.plan.add(PlannedChange(self.object_name, "to_bc", "create", bill_id,
                                            str(record_no), reason=reason, values=values))
 
-    def _compared(self, row, bc_lines, bill, lines, link) -> dict:
-        """A linked bill's content on each side as hashes (Intacct's last one when its lines were not read)."""
+    def _compared(self, row, bc_lines, bill, lines, link, digest: str | None = None) -> dict:
+        """A linked bill's content on each side as hashes (Intacct's last one when its lines were not read;
+        ``digest``: Intacct's, computed where the page was prepared)."""
         snapshot = link.snapshot if link else {}
         vendor = bill["intacct_vendor_id"]
         return {"key": row["bill_id"], "row": row, "bill": bill, "lines": lines, "snapshot": snapshot,
                 "bc_hash": content_hash(row, bc_lines, vendor, self.location),
-                "intacct_hash": (content_hash(bill, lines, vendor, self.location) if lines is not None
-                                 else snapshot.get("intacct_hash"))}
+                "intacct_hash": (snapshot.get("intacct_hash") if lines is None
+                                 else digest or content_hash(bill, lines, vendor, self.location))}
 
     def _decide(self, compared: list[dict]) -> dict[str, tuple[bool, str | None]]:
         """Key → (take Intacct's content, the conflict's winner or None), by the one three-way diff and policy
@@ -391,8 +350,7 @@ class BillSync(ObjectSync):
                                 "intacct_record_no": values["intacct_record_no"], "vendor_id": values["vendor_id"],
                                 **{name: values.get(name) for name in header}, "updated_at": now})
                 lines[change.bc_key] = values["lines"]
-                digest = content_hash(values, values["lines"], values["intacct_vendor_id"], self.location,
-                                      normalized=True)  # converted from Intacct just now
+                digest = values["digest"]  # of the values converted from Intacct just now
                 links.append(Link(change.bc_key, change.intacct_key, values["intacct_record_no"],
                                   {"bc_hash": digest, "intacct_hash": digest, "bc_updated_at": now_stamp},
                                   values["intacct_modified_at"]))
@@ -501,19 +459,19 @@ class BillSync(ObjectSync):
                                                                                            "VENDORID"]):
                     found[f"{record['VENDORID']}|{record['RECORDID']}"].append(record)
         for records in found.values():
-            records.sort(key=lambda r: -_record_no(r))
+            records.sort(key=lambda r: -record_no_of(r))
         return found
 
     def _claim(self, connection, candidates: list[dict], bill_id: str) -> dict | None:
         """The Intacct bill a lost create made for ``bill_id``: of the bills with its vendor and number, the
         newest one no other BC bill is linked to (an Intacct bill is never linked to two BC bills). BC refuses
         to create two bills with one vendor and number, so our write is the newest such bill."""
-        numbers = [_record_no(r) for r in candidates if _record_no(r) >= 0]
+        numbers = [record_no_of(r) for r in candidates if record_no_of(r) >= 0]
         if not numbers:
             return None
         held = {row["intacct_record_no"] for row in self.bc_bills(connection, record_nos=numbers).values()
                 if row["bill_id"] != bill_id}
-        return next((r for r in candidates if _record_no(r) >= 0 and _record_no(r) not in held), None)
+        return next((r for r in candidates if record_no_of(r) >= 0 and record_no_of(r) not in held), None)
 
     def _link_created(self, connection, row, lines, record_no, vendor, bill_number, *, synced: bool = True) -> None:
         values = {"intacct_record_no": record_no, "bill_number": bill_number}

@@ -9,11 +9,12 @@ adds only the hooks where its rules differ (vendors' matching, bills' paid-bill 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from intacct.sync import mapping
+from intacct.sync.content import content_hash
 from intacct.sync.mapping import FieldMap
 from intacct.sync.plan import DIRECTIONS
 
@@ -30,10 +31,17 @@ class ChildSpec:
     order_by: str              # children are compared in this column's order
     fields: tuple[FieldMap, ...]
     intacct_order: str = "LINE_NO"  # the Intacct field giving that order
+    # One parent's children as BC rows, in order (ValueError when one is malformed); by default row by row.
+    read: Callable[[Iterable[Mapping[str, Any]]], list[dict]] | None = None
 
     @property
     def synced(self) -> list[str]:
         return [f.bc for f in self.fields if f.synced]
+
+    def from_intacct(self, rows: Iterable[Mapping[str, Any]]) -> list[dict]:
+        if self.read is not None:
+            return self.read(rows)
+        return [mapping.convert(self.intacct_object, row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,9 @@ class SyncSpec:
     # under a new control id, since a record still there would refuse it. A bill's vendor and number are not
     # unique in Intacct: such a bill is not created again (that could duplicate it), it waits, logged.
     create_again_when_gone: bool = False
+    # An object compared as one content value (a bill with its lines): the hash of a record's BC values with
+    # its children's, ``digest(values, children, location)`` (``location``: what a child without one takes).
+    digest: Callable[[dict, list[dict], str | None], str] | None = None
 
     @property
     def fields(self) -> tuple[FieldMap, ...]:
@@ -110,6 +121,11 @@ def _bill(record: Mapping[str, Any]) -> dict:
         raise ValueError(f"Intacct bill {label}: {error}") from None
 
 
+def _bill_digest(values: dict, lines: list[dict], location: str | None) -> str:
+    """A bill's content hash from values just converted from Intacct (see ``sync.content``)."""
+    return content_hash(values, lines, values.get("intacct_vendor_id"), location, normalized=True)
+
+
 ACCOUNTS = SyncSpec(
     name="accounts", noun="account", intacct_object="GLACCOUNT", intacct_key="ACCOUNTNO",
     bc_table="bc_accounts", bc_key="account_no", bc_link="account_no", record_key="account_no",
@@ -126,14 +142,16 @@ VENDORS = SyncSpec(
 
 BILL_LINES = ChildSpec(
     name="lines", intacct_object="APBILLITEM", parent_field="RECORDKEY", bc_table="bc_bill_lines",
-    bc_parent="bill_id", order_by="line_no", fields=mapping.BILL_LINE_FIELDS)
+    bc_parent="bill_id", order_by="line_no", fields=mapping.BILL_LINE_FIELDS,
+    read=mapping.bill_lines_from_intacct)
 
 BILLS = SyncSpec(
     name="bills", noun="bill", intacct_object="APBILL", intacct_key="RECORDNO",
     bc_table="bc_bills", bc_key="bill_id", bc_link="intacct_record_no", record_key="intacct_record_no",
     read=_bill, required=(),
     gone=GoneRule("status", "void", "no longer exists in Intacct"), touched="updated_at",
-    children=(BILL_LINES,), record_no_column="intacct_record_no", deletes_from_audit_trail=True)
+    children=(BILL_LINES,), record_no_column="intacct_record_no", deletes_from_audit_trail=True,
+    digest=_bill_digest)
 
 #: Every object, in dependency order (a bill needs its vendor and its accounts).
 SPECS: dict[str, SyncSpec] = {spec.name: spec for spec in (ACCOUNTS, VENDORS, BILLS)}
