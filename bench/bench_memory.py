@@ -2,7 +2,8 @@
 
 The emulator runs as its own process (its data is not the sync's memory); a fresh process per size syncs
 its bills over loopback HTTP into a fresh SQLite warehouse and reports its peak RSS, so every size has a
-peak of its own. Targets: <= 300 MiB at every size, and memory bounded by a page, not by the company: the
+peak of its own. The bills of a first sync are read and prepared in a reading process of the sync's
+(``IntacctClient.process_read``): the figure is the two peaks added up, as if both were reached at once. Targets: <= 300 MiB at every size, and memory bounded by a page, not by the company: the
 peak at each larger size within 1.2x of the peak at the smallest, or at ``--growth-from`` (the issue's figure:
 1M bills within 1.2x of 100k). ``--compare-to MIB`` compares with a peak measured elsewhere instead (the full
 profile's 1M run against the 100k peak). A read of 60 pages or more is split in two halves read side by side
@@ -43,9 +44,14 @@ def measure(bills: int, vendors: int) -> dict[str, float]:
             watch = Stopwatch()
             engine_for(client, warehouse).run("scheduled")
             wall, cpu = watch.wall, watch.cpu
+            # The sync's reading process (its bills read and prepared there) has ended and been waited for;
+            # the emulator, still serving, has not: the children's peak so far is the reading process's.
+            reading = peak_rss_mib(children=True)
             client.close()
             warehouse.dispose()
-        return {"peak": peak_rss_mib(), "baseline": baseline, "wall": wall, "cpu": cpu}
+        own = peak_rss_mib()
+        return {"peak": own + reading, "own": own, "reading": reading, "baseline": baseline, "wall": wall,
+                "cpu": cpu}
 
 
 def measured_apart(bills: int, vendors: int) -> dict[str, float]:
@@ -79,11 +85,13 @@ def main() -> int:
     for bills in sizes:
         figures = measured_apart(bills, args.vendors)
         peaks[bills] = figures["peak"]
-        print(f"  {bills:,} bills: {figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU (syncing process)",
-              flush=True)
+        print(f"  {bills:,} bills: {figures['wall']:.2f} s wall, {figures['cpu']:.2f} s CPU (syncing process); "
+              f"peak RSS {figures['own']:.0f} MiB syncing + {figures['reading']:.0f} MiB reading", flush=True)
         results.append(report(scenario_of(bills), "peak_rss", figures["peak"], "MiB", limit=PEAK_TARGET_MIB,
-                              target=f"<= {PEAK_TARGET_MIB} MiB peak RSS of the syncing process at {bills:,} bills "
-                                     f"and {args.vendors:,} vendors (at start {figures['baseline']:.0f} MiB)"))
+                              target=f"<= {PEAK_TARGET_MIB} MiB peak RSS of the sync at {bills:,} bills and "
+                                     f"{args.vendors:,} vendors: its process ({figures['own']:.0f} MiB, at start "
+                                     f"{figures['baseline']:.0f}) and its reading process ({figures['reading']:.0f} "
+                                     "MiB) added up"))
     smallest = args.growth_from or sizes[0]
     if smallest not in peaks:
         parser.error(f"--growth-from {smallest} is not one of the sizes measured")

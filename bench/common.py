@@ -77,9 +77,10 @@ def exit_code(results: list[Result]) -> int:
     return 1 if missed else 0
 
 
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mib(*, children: bool = False) -> float:
+    """Peak resident memory of this process so far (Linux reports KiB, macOS bytes); ``children``: the largest
+    peak among its child processes that have ended and been waited for."""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 1024**2
 
 

@@ -11,11 +11,13 @@ What stays as in a read in threads:
 
 - **The same calls.** The child adopts the caller's session (no sign-in of its own unless that one is
   refused), reads with the caller's settings, and reports the calls it made with every message; the
-  caller's ``ApiUsage`` adds them in the caller's scope, so a run's count stays exact, even for a read
-  stopped early (the child stops, counts, then exits).
-- **The company's allowance.** The caller takes all ``max_concurrency`` request slots of the company for as
-  long as the child reads, and the child's client has that many: requests in flight never exceed it. So the
-  caller must not send requests of its own while it reads (the sync's page step sends none).
+  caller's ``ApiUsage`` adds them in the scope the read was started in, so a run's count stays exact, even
+  for a read stopped early (the child stops, counts, then exits).
+- **The company's allowance.** The slots the child may use are taken from the company's in the caller and
+  held until it ends, and the child never has more requests in flight than it was granted: together they
+  never exceed ``max_concurrency``. An early read (``read_early``) is granted half of them, so the caller's
+  other work keeps the rest; its first ``next()`` grants them all, so the caller must not send requests of
+  its own while it consumes the read (the sync's page step sends none).
 - **Errors** are raised in the caller at the page where they happened, after the pages before them, with
   their own class and message (an error that cannot be pickled arrives as a ``TransportError`` with its
   text). A child that dies without a word is a ``TransportError`` naming its exit status.
@@ -28,6 +30,7 @@ with ``sys.executable -c`` and the caller's ``sys.path``, so it never imports th
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import subprocess
@@ -48,7 +51,8 @@ _STOP_SECONDS = 600.0  # a stopping child finishes its request in flight (bounde
 class ProcessRead(Iterator):
     """The items of ``client.<method>(*args, **kwargs)``, each passed through ``transform(item, *args)``, computed in a
     child process (see the module docstring). ``start()`` launches the child, which then waits; the first
-    ``next()`` takes the company's request slots and lets it read. ``close()`` stops it."""
+    ``next()`` takes the company's request slots and lets it read (``read_early`` lets it read with half of
+    them before). ``close()`` stops it."""
 
     def __init__(self, client, method: str, args: tuple = (), kwargs: dict[str, Any] | None = None,
                  transform: tuple[Callable, tuple] | None = None):
@@ -60,6 +64,7 @@ class ProcessRead(Iterator):
         self._process: subprocess.Popen | None = None
         self._inbox: Connection | None = None   # messages from the child
         self._outbox: Connection | None = None  # orders to the child
+        self._context = contextvars.copy_context()
         self._slots = 0
         self._reading = False
         self._finished = False
@@ -69,6 +74,7 @@ class ProcessRead(Iterator):
     def start(self) -> ProcessRead:
         if self._process is not None or self._finished:
             return self
+        self._context = contextvars.copy_context()  # the calls count where the read was started (its scope)
         child_in, orders = os.pipe()
         messages, child_out = os.pipe()
         code = (f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; "
@@ -90,14 +96,19 @@ class ProcessRead(Iterator):
     def __iter__(self) -> ProcessRead:
         return self
 
+    def read_early(self) -> ProcessRead:
+        """Start reading now, while the caller still works on something else that sends requests: with half the
+        company's request slots (rounded down; none, so no early read, with one slot). The first ``next()``
+        takes the others."""
+        self.start()
+        self._grant(self._client.settings.max_concurrency // 2)
+        return self
+
     def __next__(self):
         if self._finished:
             raise StopIteration
         self.start()
-        if not self._reading:
-            self._take_slots()
-            self._reading = True
-            self._outbox.send(("go", self._client.export_session()))
+        self._grant(self._client.settings.max_concurrency)
         while True:
             kind, payload, usage = self._receive()
             self._count(usage)
@@ -133,12 +144,20 @@ class ProcessRead(Iterator):
         except Exception:  # noqa: S110 - nothing sensible to do while being collected
             pass
 
-    def _take_slots(self) -> None:
+    def _grant(self, slots: int) -> None:
+        """Let the child have ``slots`` request slots, taken here from the company's (never given back early)."""
+        if slots <= self._slots:
+            return
         semaphore = self._client.request_slots
         with _slots_lock:
-            for _ in range(self._client.settings.max_concurrency):
+            while self._slots < slots:
                 semaphore.acquire()
                 self._slots += 1
+        if not self._reading:
+            self._reading = True
+            self._outbox.send(("go", (self._client.export_session(), self._slots)))
+        else:
+            self._outbox.send(("slots", self._slots))
 
     def _receive(self) -> tuple[str, Any, dict | None]:
         while True:
@@ -169,7 +188,7 @@ class ProcessRead(Iterator):
 
     def _count(self, usage: dict | None) -> None:
         if usage:
-            self._client.usage.merge(usage)
+            self._context.run(self._client.usage.merge, usage)
 
     def _finish(self) -> None:
         self._finished = True
@@ -201,6 +220,46 @@ def _log(name: str, level: int, text: str, pathname: str, lineno: int, function:
 
 
 # -- the child's side -----------------------------------------------------------------------------------------------
+
+
+class _Allowance:
+    """The child's request slots: as many as the caller has granted so far (it grants more, never fewer)."""
+
+    def __init__(self, slots: int):
+        self._changed = threading.Condition()
+        self.slots = slots
+        self._busy = 0
+
+    def grant(self, slots: int) -> None:
+        with self._changed:
+            self.slots = max(self.slots, slots)
+            self._changed.notify_all()
+
+    def __enter__(self) -> _Allowance:
+        with self._changed:
+            while self._busy >= self.slots:
+                self._changed.wait()
+            self._busy += 1
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._changed:
+            self._busy -= 1
+            self._changed.notify()
+
+
+def _listen(orders: Connection, allowance: _Allowance, stop: threading.Event) -> None:
+    """The caller's orders while the child reads: more slots, or stop."""
+    try:
+        while True:
+            order, value = orders.recv()
+            if order == "slots":
+                allowance.grant(value)
+            elif order == "stop":
+                break
+    except (EOFError, OSError):
+        pass  # the caller has gone: stop too
+    stop.set()
 
 
 class _Forward(logging.Handler):
@@ -256,20 +315,27 @@ def _serve(orders_fd: int, messages_fd: int) -> None:
         reported = now
         return delta
 
-    order, session = orders.recv()
+    order, grant = orders.recv()
     if order != "go":
         send(("done", None, usage()))
         return
+    session, slots = grant
     if session:
         client.adopt_session(session)
+    allowance = _Allowance(slots)
+    client._transport.semaphore = allowance  # the caller holds the company's slots: its grant is the limit here
+    stop = threading.Event()
+    threading.Thread(target=_listen, args=(orders, allowance, stop), name="intacct-read-orders", daemon=True).start()
     failure: BaseException | None = None
     source = None
     try:
         source = getattr(client, job["method"])(*job["args"], **job["kwargs"])
         transform, args = job["transform"] or (None, ())
         for item in source:
+            if stop.is_set():
+                break
             send(("item", item if transform is None else transform(item, *args), usage()))
-            if orders.poll() and orders.recv()[0] == "stop":
+            if stop.is_set():
                 break
     except BaseException as error:  # sent to the caller, raised there
         failure = error

@@ -6,7 +6,7 @@ Connection fields (the same names appear in the connection form):
 - host: the gateway endpoint (default https://api.intacct.com/ia/xml/xmlgw.phtml); a full URL is accepted
 - extra: company_id, entity_id (optional), sender_id, sender_password, and the optional settings
   timezone, page_size, write_batch_size, max_concurrency, max_response_bytes, max_response_elements,
-  timeout_seconds, retry_max_seconds, allowed_hosts
+  timeout_seconds, retry_max_seconds, read_process (true/false), allowed_hosts
   (comma list or JSON list of hosts allowed besides ``*.intacct.com``; plain http only for loopback hosts).
 """
 
@@ -146,6 +146,13 @@ def config_from_connection(
             raise IntacctConnectionError(
                 f"Airflow connection '{conn_id}': extra '{name}' must be a number of seconds, got {raw!r}"
             ) from None
+    raw = extra.get("read_process")
+    if raw not in (None, ""):
+        flag = raw if isinstance(raw, bool) else str(raw).strip().lower()
+        if flag not in (True, False, "true", "false"):
+            raise IntacctConnectionError(
+                f"Airflow connection '{conn_id}': extra 'read_process' must be true or false, got {raw!r}")
+        settings_kwargs["read_process"] = flag in (True, "true")
     chosen_entity = entity_id if entity_id is not None else extra.get("entity_id")
     try:
         credentials = Credentials(

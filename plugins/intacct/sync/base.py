@@ -150,9 +150,9 @@ class ObjectSync(DeleteDetection, JournalledWrites):
             return False
         process = self.open_process_read()
         if process is not None:
-            # The reading process starts now and waits, ready, for this object's turn: reading beside the syncs
-            # before it would take request slots they use.
-            self._early = process.start()
+            # The reading process starts reading now with half the company's request slots (the syncs before
+            # this object keep the others), and takes them all when this object's turn comes.
+            self._early = process.read_early()
             return True
         # One page read ahead of the reads themselves: the halves decide and start when their first
         # answers are in, which is now, not when this object's turn comes.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 
 import pytest
 
@@ -134,6 +135,43 @@ def test_a_process_read_holds_the_companys_request_slots_while_it_reads(served):
         assert slots.acquire(blocking=False) and slots.acquire(blocking=False), "closing gives them back"
         slots.release()
         slots.release()
+
+
+def wait_for_calls(emulator, before: dict, seconds: float = 60.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        made = delta(before, gateway_calls(emulator))
+        if made.get("query"):
+            return made
+        time.sleep(0.05)
+    raise AssertionError("the reading process made no call")
+
+
+def test_an_early_process_read_reads_with_half_the_slots_and_takes_them_all_at_its_first_page(served):
+    emulator, server = served
+    with http_client(server, max_concurrency=2) as client:
+        client.open_session()
+        slots, before = client.request_slots, gateway_calls(emulator)
+        read = client.process_read("iter_with_children", READ, {"parts": None}).read_early()
+        wait_for_calls(emulator, before)
+        assert slots.acquire(blocking=False), "the caller's other work keeps one slot of two"
+        assert not slots.acquire(blocking=False), "the early read holds the other"
+        slots.release()
+        next(read)
+        assert not slots.acquire(blocking=False), "once consumed, the read holds both"
+        read.close()
+
+
+def test_a_process_read_closed_unconsumed_counts_its_calls_in_the_scope_it_was_started_in(served):
+    emulator, server = served
+    with http_client(server) as client:
+        client.open_session()
+        before = gateway_calls(emulator)
+        with client.usage.scoped("bills"):
+            read = client.process_read("iter_with_children", READ, {"parts": None}).read_early()
+        wait_for_calls(emulator, before)
+        read.close()  # outside the scope, as a run that failed before the bills closes their early read
+        assert client.usage.calls_in("bills") == delta(before, gateway_calls(emulator))
 
 
 def test_an_error_in_the_reading_process_is_raised_in_the_caller_with_its_class_and_message(served):

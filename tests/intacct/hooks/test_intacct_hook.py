@@ -43,6 +43,20 @@ def test_a_bad_write_batch_size_extra_is_refused_by_the_one_rule_naming_the_conn
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("raw, expected", [(None, True), ("false", False), (" TRUE ", True), (False, False)])
+def test_the_read_process_extra_turns_a_first_syncs_reading_process_on_or_off(intacct_connection, raw, expected):
+    conn_id = intacct_connection(extra_overrides={} if raw is None else {"read_process": raw})
+    assert IntacctHook(conn_id).config.settings.read_process is expected
+
+
+@pytest.mark.unit
+def test_a_read_process_extra_that_is_not_true_or_false_is_refused_naming_the_connection(intacct_connection):
+    conn_id = intacct_connection(extra_overrides={"read_process": "sometimes"})
+    with pytest.raises(IntacctConnectionError, match="extra 'read_process' must be true or false, got 'sometimes'"):
+        _ = IntacctHook(conn_id).config
+
+
+@pytest.mark.unit
 def test_the_connection_forms_write_batch_size_help_states_the_clients_default():
     from intacct import CONNECTION_FIELDS
     from intacct.client import ClientSettings
