@@ -209,8 +209,9 @@ class IntacctClient:
         *args)``; both picklable, the function importable): see ``read_process``. The child shares this
         client's session, settings and call counts, and holds the company's request slots while it reads, so
         send no request of your own meanwhile. None when this client cannot: its transport is in-process,
-        ``read_process`` is off, or the machine has one CPU (nothing would run beside the caller)."""
-        if not (self._network and self.settings.read_process and (os.cpu_count() or 1) > 1):
+        ``read_process`` is off, the machine has one CPU (nothing would run beside the caller), or it is not a POSIX
+        system (the two ends talk over inherited pipes)."""
+        if not (self._network and self.settings.read_process and (os.cpu_count() or 1) > 1 and os.name == "posix"):
             return None
         try:
             pickle.dumps((args, kwargs, transform))  # what the child is sent (a function defined in a test is not)

@@ -65,6 +65,7 @@ class ProcessRead(Iterator):
         self._inbox: Connection | None = None   # messages from the child
         self._outbox: Connection | None = None  # orders to the child
         self._context = contextvars.copy_context()
+        self._here: Iterator | None = None  # the read in this process, when no child could be started
         self._slots = 0
         self._reading = False
         self._finished = False
@@ -72,7 +73,7 @@ class ProcessRead(Iterator):
     # -- the caller's side ---------------------------------------------------------------------------------------
 
     def start(self) -> ProcessRead:
-        if self._process is not None or self._finished:
+        if self._process is not None or self._here is not None or self._finished:
             return self
         self._context = contextvars.copy_context()  # the calls count where the read was started (its scope)
         child_in, orders = os.pipe()
@@ -82,10 +83,16 @@ class ProcessRead(Iterator):
         try:
             self._process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(child_in, child_out),
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, close_fds=True)
-        except BaseException:
+        except BaseException as error:
             for fd in (child_in, orders, messages, child_out):
                 os.close(fd)
-            raise
+            if not isinstance(error, OSError):
+                raise
+            # No process to be had (a process limit, no interpreter at sys.executable): the read runs here.
+            log.warning("Reading Intacct (%s) in this process: no reading process could be started (%s)",
+                        self._name, error)
+            self._here = _read_here(self._client, self._job)
+            return self
         os.close(child_in)
         os.close(child_out)
         self._inbox = Connection(messages, writable=False)
@@ -101,13 +108,16 @@ class ProcessRead(Iterator):
         company's request slots (rounded down; none, so no early read, with one slot). The first ``next()``
         takes the others."""
         self.start()
-        self._grant(self._client.settings.max_concurrency // 2)
+        if self._here is None:
+            self._grant(self._client.settings.max_concurrency // 2)
         return self
 
     def __next__(self):
         if self._finished:
             raise StopIteration
         self.start()
+        if self._here is not None:
+            return next(self._here)
         self._grant(self._client.settings.max_concurrency)
         while True:
             kind, payload, usage = self._receive()
@@ -121,6 +131,10 @@ class ProcessRead(Iterator):
 
     def close(self) -> None:
         if self._finished:
+            return
+        if self._here is not None:
+            self._finished = True
+            self._here.close()
             return
         try:
             if self._process is not None:
@@ -217,6 +231,19 @@ def _log(name: str, level: int, text: str, pathname: str, lineno: int, function:
             "name": name, "levelno": level, "levelname": logging.getLevelName(level), "msg": text, "args": None,
             "pathname": pathname, "filename": os.path.basename(pathname), "module": os.path.splitext(
                 os.path.basename(pathname))[0], "lineno": lineno, "funcName": function}))
+
+
+def _read_here(client, job: dict) -> Iterator:
+    """The job's read in this process (its items transformed here)."""
+    source = getattr(client, job["method"])(*job["args"], **job["kwargs"])
+    transform, args = job["transform"] or (None, ())
+    try:
+        for item in source:
+            yield item if transform is None else transform(item, *args)
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 # -- the child's side -----------------------------------------------------------------------------------------------

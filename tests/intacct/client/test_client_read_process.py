@@ -237,3 +237,23 @@ def test_no_process_read_where_it_cannot_or_should_not_run(served):
             "a transform the child cannot import keeps the read here")
     with pytest.raises(E.ConfigurationError, match="read_process"):
         ClientSettings(read_process="yes")
+
+
+def test_a_read_whose_process_cannot_start_runs_in_the_callers_process(served, monkeypatch, caplog):
+    emulator, server = served
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    with http_client(server) as client:
+        client.open_session()
+        usage_before, before = client.usage.calls_by_function, gateway_calls(emulator)
+        read = client.process_read("iter_with_children", READ, {"parts": None}, (_page_summary, ("bills",)))
+        summaries = list(read.read_early())
+        counted = delta(usage_before, client.usage.calls_by_function)
+    assert sum(count for _, count, _ in summaries) == 700
+    assert {pid for _, _, pid in summaries} == {os.getpid()}
+    assert counted == delta(before, gateway_calls(emulator)) and counted["query"] > 0
+    assert any("no reading process could be started" in r.getMessage() for r in caplog.records)
