@@ -162,6 +162,10 @@ class ProcessRead(Iterator):
         """Let the child have ``slots`` request slots, taken here from the company's (never given back early)."""
         if slots <= self._slots:
             return
+        if not self._reading:
+            # Signed in here (before the slots are held: a sign-in needs one), the session shared with the child:
+            # one sign-in for both, never a second.
+            self._client.open_session()
         semaphore = self._client.request_slots
         with _slots_lock:
             while self._slots < slots:

@@ -78,6 +78,15 @@ def test_a_process_read_gives_the_pages_and_counts_the_calls_of_a_read_in_thread
     assert read._process is None, "the reading process is gone once the read is done"
 
 
+def test_a_process_read_by_a_client_not_signed_in_yet_signs_in_once_for_both_processes(served):
+    emulator, server = served
+    with http_client(server) as client:
+        before = gateway_calls(emulator)
+        pages = list(client.process_read("iter_with_children", READ, {"parts": None}).read_early())
+        client.iter_records("VENDOR", ["RECORDNO"]).__next__()  # the caller's own work goes on in that session
+        assert pages and delta(before, gateway_calls(emulator))["getAPISession"] == 1
+
+
 def test_the_calls_of_a_process_read_count_in_the_scope_it_is_read_in(served):
     emulator, server = served
     with http_client(server) as client:

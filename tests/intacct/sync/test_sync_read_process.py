@@ -64,6 +64,8 @@ def test_a_first_sync_read_in_a_process_stores_and_rejects_what_a_read_in_thread
         summary = sync.run("scheduled")
         calls_after = emulator.admin.stats()["calls"].get("DEMO", {})
         made = sum(calls_after.values()) - sum(calls_before.values())
+        sign_ins = calls_after.get("getAPISession", 0) - calls_before.get("getAPISession", 0)
+        assert sign_ins == 1, f"{name}: one sign-in for the whole run, the reading process's read included"
         reported = sync.run_log.get(summary.run_id)["api_calls"]
         results[name] = (stored(sync.warehouse), outcomes(sync.warehouse, summary.run_id), made, reported,
                          summary.status)
