@@ -58,11 +58,12 @@ def run(engine, client, prepare=None):
     if prepare is not None:
         prepare()
     summary = engine.run("scheduled")
-    seconds, cpu = watch.wall, watch.cpu
+    seconds, cpu, reading = watch.wall, watch.cpu, watch.children_cpu
     calls = delta(calls_before, client.usage.calls_by_function)
     requests = client.usage.requests - requests_before
     write_requests = requests - sum(n for name, n in calls.items() if name in READ_FUNCTIONS)
-    print(f"    {seconds:7.2f} s wall, {cpu:7.2f} s CPU (syncing process), {sum(calls.values())} API calls {calls}, {requests} requests, "
+    print(f"    {seconds:7.2f} s wall, {cpu:7.2f} s CPU (syncing process) + {reading:.2f} s (its reading process), "
+          f"{sum(calls.values())} API calls {calls}, {requests} requests, "
           f"status {summary.status}", flush=True)
     return seconds, calls, write_requests
 

@@ -117,6 +117,11 @@ def emulator_process(*, bills: int, vendors: int, seed: int = 1, latency_ms: flo
             server.wait()
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Stopwatch:
     """Wall time and this process's CPU time (user + system, all threads) from ``start()``."""
 
@@ -124,7 +129,7 @@ class Stopwatch:
         self.start()
 
     def start(self) -> Stopwatch:
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self._wall, self._cpu, self._children = time.perf_counter(), time.process_time(), _children_cpu()
         return self
 
     @property
@@ -134,6 +139,13 @@ class Stopwatch:
     @property
     def cpu(self) -> float:
         return time.process_time() - self._cpu
+
+    @property
+    def children_cpu(self) -> float:
+        """CPU time of the child processes that ended and were waited for since ``start()`` (a sync's reading
+        process; not the emulator, which is still serving)."""
+        return _children_cpu() - self._children
+
 
 
 def credentials(endpoint: str | None = None):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring_ascii
 
+from intacct.json_text import json_scalar, text_hash
 from intacct.sync.mapping import BILL_FIELDS, BILL_LINE_FIELDS, normalizer
-from intacct.sync.state import text_hash
-from intacct.warehouse.types import json_scalar
 
 _text = encode_basestring_ascii
 

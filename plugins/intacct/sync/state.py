@@ -6,7 +6,6 @@ outcome commit together or not at all.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Connection
 
+from intacct.json_text import JsonText, dumps, text_hash  # noqa: F401 - text_hash: also the state's
 from intacct.warehouse import Warehouse
-from intacct.warehouse.types import JsonText, dumps
 
 
 def utc_now() -> datetime:
@@ -31,11 +30,6 @@ def stamp(value) -> str | None:
 
 def snapshot_hash(values: Mapping) -> str:
     return text_hash(dumps(values))
-
-
-def text_hash(text: str) -> str:
-    """The hash of a document's JSON text (``dumps``): what ``snapshot_hash`` gives for the document."""
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
