@@ -109,7 +109,10 @@ class ProcessRead(Iterator):
         takes the others."""
         self.start()
         if self._here is None:
-            self._grant(self._client.settings.max_concurrency // 2)
+            try:
+                self._grant(self._client.settings.max_concurrency // 2)
+            except Exception as error:  # e.g. a refused sign-in: raised where the read is consumed, not here
+                log.debug("The early read of %s waits for its turn: %s", self._name, type(error).__name__)
         return self
 
     def __next__(self):
@@ -171,11 +174,17 @@ class ProcessRead(Iterator):
             while self._slots < slots:
                 semaphore.acquire()
                 self._slots += 1
-        if not self._reading:
-            self._reading = True
+        if self._reading:
+            try:
+                self._outbox.send(("slots", self._slots))
+            except OSError:
+                pass  # the child has ended: what it sent before is read by the caller's next()
+            return
+        self._reading = True
+        try:
             self._outbox.send(("go", (self._client.export_session(), self._slots)))
-        else:
-            self._outbox.send(("slots", self._slots))
+        except OSError:
+            self._receive()  # it has gone before reading anything: raises that it stopped unexpectedly
 
     def _receive(self) -> tuple[str, Any, dict | None]:
         while True:

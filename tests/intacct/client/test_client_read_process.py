@@ -266,3 +266,19 @@ def test_a_read_whose_process_cannot_start_runs_in_the_callers_process(served, m
     assert {pid for _, _, pid in summaries} == {os.getpid()}
     assert counted == delta(before, gateway_calls(emulator)) and counted["query"] > 0
     assert any("no reading process could be started" in r.getMessage() for r in caplog.records)
+
+
+def test_an_early_read_whose_sign_in_is_refused_raises_where_it_is_consumed(served):
+    _, server = served
+    client = http_client(server)
+    wrong = IntacctClient(Credentials(**{**{k: getattr(client.credentials, k) for k in (
+        "company_id", "user_id", "sender_id", "sender_password", "endpoint", "allowed_hosts")},
+        "user_password": "not-the-password"}), client.settings)
+    with wrong:
+        read = wrong.process_read("iter_with_children", READ, {"parts": None}).read_early()  # does not raise
+        with pytest.raises(E.AuthenticationError):
+            next(read)
+        read.close()
+        assert wrong.request_slots.acquire(blocking=False), "no slot is kept by a read that never read"
+        wrong.request_slots.release()
+    client.close()
