@@ -326,7 +326,15 @@ def serve(orders_fd: int, messages_fd: int) -> None:
 
 
 def _serve(orders_fd: int, messages_fd: int) -> None:
+    from intacct.garbage_collection import bulk_work
+
     from .client import IntacctClient  # here, not at the top: this module is imported by the client
+
+    with bulk_work():  # the process exists for one bulk read: its imports are frozen, its pages collected rarely
+        _read(orders_fd, messages_fd, IntacctClient)
+
+
+def _read(orders_fd: int, messages_fd: int, IntacctClient) -> None:  # noqa: N803 (the class, imported late)
 
     orders = Connection(orders_fd, writable=False)
     messages = Connection(messages_fd, readable=False)

@@ -9,6 +9,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 
 from intacct.client.settings import ClientSettings
+from intacct.garbage_collection import bulk_work
 from intacct.sync import faults
 from intacct.sync.accounts import AccountSync
 from intacct.sync.base import ObjectSync, RunContext
@@ -95,7 +96,7 @@ class SyncEngine:
         if calls_before is None:  # else counted from before its early read
             calls_before = self._calls_by_function(object_name)
         try:
-            with self._counted_as(object_name):
+            with self._counted_as(object_name), bulk_work():
                 sync.run()
         except Exception as error:
             sync.plan.flush()
@@ -132,6 +133,11 @@ class SyncEngine:
         chosen = [name for name in OBJECTS if name in self._options(run_id).objects]  # in dependency order
         syncs: dict[str, ObjectSync] = {}
         calls_before: dict[str, dict[str, int]] = {}
+        with bulk_work():  # one freeze for the whole run, not one per object
+            return self._run(run_id, chosen, syncs, calls_before)
+
+    def _run(self, run_id: str, chosen: list[str], syncs: dict[str, ObjectSync],
+             calls_before: dict[str, dict[str, int]]) -> RunSummary:
         try:
             # A long read that nothing before it in the run can change (a first sync's bills) starts now,
             # beside the syncs before it: the company's request slots are busy from the run's first call.

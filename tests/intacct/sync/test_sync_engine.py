@@ -328,3 +328,29 @@ def test_a_client_that_reads_nothing_ahead_reads_nothing_early(warehouse, make_e
     assert not engine._new_sync(run_id, "bills").read_early()
     engine.finish_run(run_id)
     assert engine.run("scheduled").status == "succeeded"
+
+
+def test_objects_sync_with_the_collector_set_for_bulk_work_and_the_process_gets_its_settings_back(
+        warehouse, make_engine, monkeypatch):
+    import gc
+
+    from intacct.garbage_collection import BULK_YOUNG
+    from intacct.sync.base import ObjectSync
+
+    seen = []
+    sync_run = ObjectSync.run
+
+    def spied(self):
+        seen.append((self.object_name, gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        return sync_run(self)
+
+    monkeypatch.setattr(ObjectSync, "run", spied)
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    engine = make_engine(warehouse)
+    engine.run("scheduled")
+    run_id = engine.start_run("sync_now")
+    engine.sync_vendors(run_id)  # one object, as an Airflow task syncs it
+    engine.finish_run(run_id)
+    assert [name for name, *_ in seen] == ["accounts", "vendors", "bills", "vendors"]
+    assert all(young == max(BULK_YOUNG, threshold[0]) and (froze or frozen) for _, young, froze in seen)
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == frozen
