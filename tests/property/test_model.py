@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from histories import ALL_CHECKS, Alphabet, SyncHistory
+from world import READ_SHAPES
 
 pytestmark = [pytest.mark.integration, pytest.mark.property]
 
@@ -21,10 +22,10 @@ class Script:
         return value
 
 
-def history(warehouses) -> SyncHistory:
+def history(warehouses, fault_seed: int = 1961) -> SyncHistory:
     machine = type("History", (SyncHistory,), {"alphabet": Alphabet.clean(crashes=True), "checks": ALL_CHECKS,
                                                "warehouses": staticmethod(warehouses)})()
-    machine.setup(policy="intacct_wins", fault_seed=1961, reconcile_daily=False)
+    machine.setup(policy="intacct_wins", fault_seed=fault_seed, reconcile_daily=False)
     return machine
 
 
@@ -118,3 +119,29 @@ def test_an_intacct_edit_restoring_what_one_company_agreed_on_is_no_lost_edit_fo
     for company in ("bc-us", "bc-ca"):
         [row] = machine.world.bc_rows("bc_vendors", company)
         assert row["name"] == "Renamed in BC"
+
+
+def test_histories_over_http_read_a_first_syncs_bills_in_a_reading_process(sqlite_warehouses, monkeypatch):
+    """A quarter of the histories read over loopback HTTP, as production does: there a first sync's bills are
+    read and prepared in a reading process, so the histories explore that path with every invariant."""
+    from intacct.client.read_process import ProcessRead
+
+    started = []
+    start = ProcessRead.start
+    monkeypatch.setattr(ProcessRead, "start", lambda self, *a, **k: started.append(self) or start(self, *a, **k))
+    over_http = next(seed for seed in range(1961, 1970) if READ_SHAPES[seed % len(READ_SHAPES)][1])
+    machine = history(sqlite_warehouses, over_http)
+    try:
+        assert machine.world.over_http
+        machine.intacct_create_vendor(Script(("tax id", None), ("email", None)), "")
+        [vendor] = machine.world.intacct("VENDOR")
+        for cents in (1000, 2550, 99):
+            machine.intacct_create_bill(Script(("Intacct vendor", vendor), ("lines", 2), ("cents", cents),
+                                               ("cents", 1), ("account", "6500"),
+                                               ("account", "6500")), "US01")
+        run(machine, "bc-us")
+        assert len(machine.world.bc_rows("bc_bills", "bc-us")) == 3
+        assert len(machine.world.bc_rows("bc_bill_lines", "bc-us")) == 6
+        assert started  # the bills came through a reading process
+    finally:
+        machine.teardown()  # the final runs, then every invariant

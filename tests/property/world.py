@@ -131,9 +131,13 @@ class RunResult:
     faulty: bool
 
 
-# How the clients read, chosen by a history's fault seed (a third of the histories each): the defaults; small
-# pages with every full read of bills split in two halves read side by side; smaller pages, never split.
-READ_SHAPES: tuple[dict, ...] = ({}, {"page_size": 7, "split_read_min_pages": 0}, {"page_size": 3})
+# How the clients read, chosen by a history's fault seed (a quarter of the histories each): (client settings,
+# over loopback HTTP). In process: the defaults; small pages with every full read of bills split in two halves
+# read side by side; smaller pages, never split. Over HTTP, as in production: a full read of bills (a first
+# sync, a full refresh) is then read and prepared in a reading process of its own, in split halves.
+READ_SHAPES: tuple[tuple[dict, bool], ...] = (({}, False), ({"page_size": 7, "split_read_min_pages": 0}, False),
+                                              ({"page_size": 3}, False),
+                                              ({"page_size": 5, "split_read_min_pages": 0}, True))
 
 
 @dataclass
@@ -163,7 +167,17 @@ class World:
 
     @property
     def read_shape(self) -> dict:
-        return READ_SHAPES[self.fault_seed % len(READ_SHAPES)]
+        return READ_SHAPES[self.fault_seed % len(READ_SHAPES)][0]
+
+    @property
+    def over_http(self) -> bool:
+        return READ_SHAPES[self.fault_seed % len(READ_SHAPES)][1]
+
+    def served(self) -> str:
+        """The emulator's gateway URL over loopback HTTP (served from the first call on)."""
+        if self._server is None:
+            self._server = self.emulator.serve_in_thread(host="127.0.0.1", port=0)
+        return self._server.url
 
     def client(self, company: str, *, faulty: bool = False) -> IntacctClient:
         """The company's client. A run with faults reads nothing early (``read_ahead_pages=0``): which request
@@ -171,11 +185,12 @@ class World:
         another way (and hypothesis would refuse it as flaky)."""
         if (company, faulty) not in self._clients:
             shape = {**self.read_shape, **({"read_ahead_pages": 0} if faulty else {})}
-            self._clients[(company, faulty)] = IntacctClient(
-                self.credentials(company, self.emulator.url, ("emulator.local",)),
-                ClientSettings(timezone="America/Los_Angeles", retry_max_seconds=0, retry_base_seconds=0,
-                               retry_cap_seconds=0, retry_after_524_seconds=0, **shape),
-                transport=self.emulator.transport())
+            settings = ClientSettings(timezone="America/Los_Angeles", retry_max_seconds=0, retry_base_seconds=0,
+                                      retry_cap_seconds=0, retry_after_524_seconds=0, **shape)
+            self._clients[(company, faulty)] = (
+                IntacctClient(self.credentials(company, self.served(), ("127.0.0.1",)), settings) if self.over_http
+                else IntacctClient(self.credentials(company, self.emulator.url, ("emulator.local",)), settings,
+                                   transport=self.emulator.transport()))
         return self._clients[(company, faulty)]
 
     def config(self, company: str) -> EntityConfig:
@@ -239,11 +254,9 @@ class World:
 
     def run_killed(self, company: str, point: str, nth: int) -> int:
         """The run in a child process that SIGKILLs itself at the ``nth`` time it reaches ``point``."""
-        if self._server is None:
-            self._server = self.emulator.serve_in_thread(host="127.0.0.1", port=0)
         with tempfile.NamedTemporaryFile("r", suffix=".err") as errors:
             spec = {"url": self.warehouse.engine.url.render_as_string(hide_password=False),
-                    "endpoint": self._server.url, "company": company, "entity": COMPANIES[company],
+                    "endpoint": self.served(), "company": company, "entity": COMPANIES[company],
                     "policy": self.policy, "reconcile_seconds": self.reconcile_every.total_seconds(),
                     "point": point, "nth": nth, "stderr": errors.name, "read_shape": self.read_shape}
             returncode = KILLED_RUNS.run(spec)

@@ -334,8 +334,8 @@ def _serve(orders_fd: int, messages_fd: int) -> None:
         _read(orders_fd, messages_fd, IntacctClient)
 
 
-def _read(orders_fd: int, messages_fd: int, IntacctClient) -> None:  # noqa: N803 (the class, imported late)
-
+def _read(orders_fd: int, messages_fd: int, client_class: type) -> None:
+    """The child's read, ``client_class`` being ``IntacctClient`` (imported late, see ``_serve``)."""
     orders = Connection(orders_fd, writable=False)
     messages = Connection(messages_fd, readable=False)
     lock = threading.Lock()  # the client's reading threads log too
@@ -349,7 +349,7 @@ def _read(orders_fd: int, messages_fd: int, IntacctClient) -> None:  # noqa: N80
     logger.setLevel(job["log_level"])
     logger.addHandler(_Forward(send))
     logger.propagate = False
-    client = IntacctClient(job["credentials"], job["settings"])
+    client = client_class(job["credentials"], job["settings"])
     reported: dict = {}
 
     def usage() -> dict:
