@@ -115,18 +115,20 @@ class Gateway:
             )
             return _xml_response(200, root).to_http()
         company_id = self._company_of(request)
-        with self.faults.concurrency_slot(company_id) as admitted:
-            if not admitted:
-                root = protocol.control_failure(
-                    gateway_errors.rate_limited(), request.control.senderid, request.control.controlid
-                )
-                return _xml_response(429, root).to_http()
-            if plan.latency_seconds > 0:
-                time.sleep(plan.latency_seconds)
-            with self.lock:
-                self._apply_state_faults(plan, request)
-                answer = self._process(request, url)
-        return self._after_faults(plan, answer.to_http())
+        with protocol.answer_scope():  # the answer's pages are kept beside its tree until it is written
+            with self.faults.concurrency_slot(company_id) as admitted:
+                if not admitted:
+                    root = protocol.control_failure(
+                        gateway_errors.rate_limited(), request.control.senderid, request.control.controlid
+                    )
+                    return _xml_response(429, root).to_http()
+                if plan.latency_seconds > 0:
+                    time.sleep(plan.latency_seconds)
+                with self.lock:
+                    self._apply_state_faults(plan, request)
+                    answer = self._process(request, url)
+            http = answer.to_http()
+        return self._after_faults(plan, http)
 
     # -- faults -----------------------------------------------------------------------------------------
 

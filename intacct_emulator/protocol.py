@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -420,33 +422,70 @@ def _fields_xml(fields: Mapping[str, object], out: list[str]) -> None:
 def add_rows(data_el: etree._Element, row_tag: str, rows: Iterable[Mapping[str, object]]) -> None:
     """Rows are already-formatted text; '' and None become empty elements (``<X></X>``).
 
-    Thousands of rows are written as text rather than as lxml elements (several times faster); the text
-    travels inside a marker comment that :func:`serialize` replaces. Field names come from the object
-    catalogue, values are escaped here.
+    Thousands of rows are written as text rather than as lxml elements (several times faster). Inside an
+    :func:`answer_scope` the text is kept beside the tree and the tree holds only a marker comment naming it;
+    elsewhere the text itself travels inside the marker comment. :func:`serialize` replaces the marker. Field
+    names come from the object catalogue, values are escaped here.
     """
-    out: list[str] = []
-    templates: dict[tuple[str, ...], str] = {}
-    for row in rows:
-        values = tuple(row.values())
-        try:
-            joined = "".join(values)  # TypeError: a None, a nested mapping or a list of lines
-        except TypeError:
+    rows = rows if isinstance(rows, list) else list(rows)
+    text = _page_text(row_tag, rows)
+    if text is None:
+        out: list[str] = []
+        for row in rows:
             out.append(f"<{row_tag}>")
             _fields_xml(row, out)
             out.append(f"</{row_tag}>")
-            continue
-        names = tuple(row)
-        template = templates.get(names)
-        if template is None:
-            template = templates[names] = (
-                f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in names) + f"</{row_tag}>"
-            )
-        if "&" in joined or "<" in joined or ">" in joined:
-            values = tuple(value.translate(_ESCAPES) for value in values)
-        out.append(template % values)
-    if out:
+        text = "".join(out)
+    if not text:
+        return
+    pages = _PAGE_TEXTS.get()
+    if pages is not None:
+        # Handing a page of a megabyte to lxml and back took two thirds of the time to answer it.
+        key = f"{_PAGE_KEY}{len(pages)}"
+        pages[key] = text
+        data_el.append(etree.Comment("rows:" + key))
+    else:
         # A comment may not hold "--"; "-&#45;" is the same text to any XML parser.
-        data_el.append(etree.Comment("rows:" + "".join(out).replace("--", "-&#45;")))
+        data_el.append(etree.Comment("rows:" + text.replace("--", "-&#45;")))
+
+
+@contextmanager
+def answer_scope() -> Iterator[None]:
+    """Rows added within are kept beside the tree until :func:`serialize` writes them (also within), rather
+    than copied into the tree and out again. A page text never starts with ``_PAGE_KEY``: it starts with a tag."""
+    token = _PAGE_TEXTS.set({})
+    try:
+        yield
+    finally:
+        _PAGE_TEXTS.reset(token)
+
+
+_PAGE_TEXTS: ContextVar[dict[str, str] | None] = ContextVar("emulator_page_texts", default=None)
+_PAGE_KEY = "#"
+
+
+def _page_text(row_tag: str, rows: list[Mapping[str, object]]) -> str | None:
+    """The rows of a page as one text, written by one formatting of one template repeated for every row:
+    what a page of a query is (the same fields in every row, every value a text). None when the page is
+    not like that (a None, a nested mapping or list of lines, rows of different fields): then each row is
+    written on its own by ``_fields_xml``, to the same text.
+
+    Formatting a page at once rather than a row at a time took the emulator's rendering of a page of 2,000
+    bills from about 5 to under 2 microseconds a row; the emulator shares the machine with the client."""
+    if not rows:
+        return ""
+    names = tuple(rows[0])
+    if any(tuple(row) != names for row in rows):
+        return None
+    values = [value for row in rows for value in row.values()]
+    try:
+        joined = "".join(values)  # TypeError: a None, a nested mapping or a list of lines
+    except TypeError:
+        return None
+    if "&" in joined or "<" in joined or ">" in joined:
+        values = [value.translate(_ESCAPES) for value in values]
+    row_template = f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in names) + f"</{row_tag}>"
+    return (row_template * len(rows)) % tuple(values)
 
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -461,14 +500,18 @@ def serialize(response: etree._Element, *, pretty: bool) -> bytes:
 
 
 def _unwrap_rows(body: bytes) -> bytes:
-    """Drop the marker comments around pre-rendered rows. ``-->`` cannot occur inside them: element text
-    has ``>`` escaped and ``--`` was rewritten."""
+    """Replace the marker comments by their rows: the page kept beside the tree that the marker names, or the
+    text inside the marker. ``-->`` cannot occur inside them: element text has ``>`` escaped and ``--`` was
+    rewritten."""
+    pages = _PAGE_TEXTS.get() or {}
     parts = []
     position = 0
     while (start := body.find(_ROWS_OPEN, position)) != -1:
         end = body.index(_ROWS_CLOSE, start)
         parts.append(body[position:start])
-        parts.append(body[start + len(_ROWS_OPEN) : end])
+        inside = body[start + len(_ROWS_OPEN) : end]
+        kept = pages.get(inside.decode()) if inside.startswith(b"#") else None
+        parts.append(inside if kept is None else kept.encode())
         position = end + len(_ROWS_CLOSE)
     parts.append(body[position:])
     return b"".join(parts)

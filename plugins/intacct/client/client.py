@@ -203,10 +203,13 @@ class IntacctClient:
         return join_children(pages, child_pages, parent_field)
 
     def process_read(self, method: str, args: Sequence = (), kwargs: Mapping | None = None,
-                     transform: tuple[Callable, tuple] | None = None) -> ProcessRead | None:
+                     transform: tuple[Callable, tuple] | None = None,
+                     lighter: Mapping | None = None) -> ProcessRead | None:
         """``self.<method>(*args, **kwargs)`` (a read such as ``iter_with_children``) run by a client of its own in a
         child process, each page passed through ``transform = (function, args)`` there (``function(page,
-        *args)``; both picklable, the function importable): see ``read_process``. The child shares this
+        *args)``; both picklable, the function importable): see ``read_process``. ``lighter``: keyword arguments
+        of ``function`` that leave part of its work to the caller, used for the page after one the caller had to
+        wait for (the caller then does that part itself). The child shares this
         client's session, settings and call counts, and holds the company's request slots while it reads, so
         send no request of your own meanwhile. None when this client cannot: its transport is in-process,
         ``read_process`` is off, the machine has one CPU (nothing would run beside the caller), or it is not a POSIX
@@ -214,10 +217,10 @@ class IntacctClient:
         if not (self._network and self.settings.read_process and (os.cpu_count() or 1) > 1 and os.name == "posix"):
             return None
         try:
-            pickle.dumps((args, kwargs, transform))  # what the child is sent (a function defined in a test is not)
+            pickle.dumps((args, kwargs, transform, lighter))  # what the child is sent (a test's function is not)
         except (pickle.PicklingError, TypeError, AttributeError):
             return None
-        return ProcessRead(self, method, tuple(args), dict(kwargs or {}), transform)
+        return ProcessRead(self, method, tuple(args), dict(kwargs or {}), transform, dict(lighter or {}))
 
     @property
     def request_slots(self):

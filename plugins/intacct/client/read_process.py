@@ -55,10 +55,10 @@ class ProcessRead(Iterator):
     them before). ``close()`` stops it."""
 
     def __init__(self, client, method: str, args: tuple = (), kwargs: dict[str, Any] | None = None,
-                 transform: tuple[Callable, tuple] | None = None):
+                 transform: tuple[Callable, tuple] | None = None, lighter: dict[str, Any] | None = None):
         self._client = client
         self._job = {"credentials": client.credentials, "settings": client.settings, "method": method,
-                     "args": args, "kwargs": kwargs or {}, "transform": transform,
+                     "args": args, "kwargs": kwargs or {}, "transform": transform, "lighter": lighter or None,
                      "log_level": logging.getLogger("intacct").getEffectiveLevel()}
         self._name = f"{method} of {args[0] if args else 'Intacct'}"
         self._process: subprocess.Popen | None = None
@@ -122,6 +122,13 @@ class ProcessRead(Iterator):
         if self._here is not None:
             return next(self._here)
         self._grant(self._client.settings.max_concurrency)
+        if self._job["lighter"] and not self._inbox.poll():
+            # Nothing is ready: the child is behind. It leaves the work it may leave to us (``lighter``) on its
+            # next item, so that the work is shared as the two ends' speeds allow.
+            try:
+                self._outbox.send(("lighter", None))
+            except OSError:
+                pass  # it has ended: what it sent before is read below
         while True:
             kind, payload, usage = self._receive()
             self._count(usage)
@@ -288,13 +295,15 @@ class _Allowance:
             self._changed.notify()
 
 
-def _listen(orders: Connection, allowance: _Allowance, stop: threading.Event) -> None:
-    """The caller's orders while the child reads: more slots, or stop."""
+def _listen(orders: Connection, allowance: _Allowance, stop: threading.Event, lighter: threading.Event) -> None:
+    """The caller's orders while the child reads: more slots, a lighter next item (the caller waits), or stop."""
     try:
         while True:
             order, value = orders.recv()
             if order == "slots":
                 allowance.grant(value)
+            elif order == "lighter":
+                lighter.set()
             elif order == "stop":
                 break
     except (EOFError, OSError):
@@ -372,17 +381,23 @@ def _read(orders_fd: int, messages_fd: int, client_class: type) -> None:
         client.adopt_session(session)
     allowance = _Allowance(slots)
     client._transport.semaphore = allowance  # the caller holds the company's slots: its grant is the limit here
-    stop = threading.Event()
-    threading.Thread(target=_listen, args=(orders, allowance, stop), name="intacct-read-orders", daemon=True).start()
+    stop, lighter = threading.Event(), threading.Event()
+    threading.Thread(target=_listen, args=(orders, allowance, stop, lighter), name="intacct-read-orders",
+                     daemon=True).start()
     failure: BaseException | None = None
     source = None
     try:
         source = getattr(client, job["method"])(*job["args"], **job["kwargs"])
         transform, args = job["transform"] or (None, ())
+        light = job.get("lighter") or {}
         for item in source:
             if stop.is_set():
                 break
-            send(("item", item if transform is None else transform(item, *args), usage()))
+            if transform is not None:
+                waited = lighter.is_set()  # the caller waited for the item before this one
+                lighter.clear()
+                item = transform(item, *args, **(light if waited else {}))
+            send(("item", item, usage()))
             if stop.is_set():
                 break
     except BaseException as error:  # sent to the caller, raised there

@@ -179,8 +179,12 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         """The full read with children in a reading process of its own, its pages prepared there, on another
         CPU than this sync's (``IntacctClient.process_read``); None where the client cannot."""
         process_read = getattr(self.ctx.client, "process_read", None)
+        # A page after one this sync waited for comes without content hashes: the sync computes them, so the
+        # hashing is shared between the two processes as their speeds allow (the reading process is the slower
+        # one on SQLite, the faster one on PostgreSQL, whose storing takes more of this process).
         pages = None if process_read is None else process_read(
-            "iter_with_children", self._full_read(), {"parts": None}, (prepare_page, (self.spec, self.content_location)))
+            "iter_with_children", self._full_read(), {"parts": None}, (prepare_page, (self.spec, self.content_location)),
+            lighter={"hash_content": False})
         return pages if isinstance(pages, ProcessRead) else None  # (a stand-in client may answer anything)
 
     def _full_read(self) -> tuple:

@@ -78,9 +78,13 @@ def record_no(record) -> int:
         return -1
 
 
-def prepare_page(page, spec: SyncSpec, location: str | None = None) -> PreparedPage:
+def prepare_page(page, spec: SyncSpec, location: str | None = None, *, hash_content: bool = True) -> PreparedPage:
     """``page`` (a client ``Page``, or a ``BillPage`` with its children) prepared for the sync of ``spec``;
-    ``location``: what a child without one stands for in the content (the entity, where it is required)."""
+    ``location``: what a child without one stands for in the content (the entity, where it is required).
+
+    ``hash_content=False`` leaves the records' content hashes to the sync, which computes a missing one itself
+    (the same function of the same values): a reading process whose caller waits for it hashes no page, so
+    that the two share the hashing as their speeds allow (``IntacctClient.process_read``'s ``lighter``)."""
     converted, refused = convert_records(page.records, spec.from_intacct, spec.intacct_key)
     raw_children = getattr(page, "lines", None)
     children, digests = None, {}
@@ -89,7 +93,7 @@ def prepare_page(page, spec: SyncSpec, location: str | None = None) -> PreparedP
         for values in converted:
             number = values.get("intacct_record_no")
             converted_children = children[number] = convert_children(child, raw_children.get(number, ()))
-            if spec.digest is not None and not isinstance(converted_children, Refused):
+            if hash_content and spec.digest is not None and not isinstance(converted_children, Refused):
                 digests[number] = spec.digest(values, converted_children, location)
     return PreparedPage(converted, page.cursor, refused, [record_no(r) for r in page.records],
                         tuple(getattr(page, "rejected", ()) or ()), children, digests)

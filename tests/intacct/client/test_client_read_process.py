@@ -111,6 +111,33 @@ def _page_summary(page, label):  # module level: the reading process imports it 
     return label, len(page.records), os.getpid()
 
 
+def _timed_summary(page, label, seconds, *, lighter=False):  # module level, as above
+    if not lighter:
+        time.sleep(seconds)  # the work a caller may do itself
+    return label, len(page.records), lighter
+
+
+def test_a_caller_that_waits_for_the_reading_process_gets_the_next_pages_lighter(served):
+    """``lighter``: the work a transform may leave to the caller is left to it once it has waited, and only then;
+    every page comes either way."""
+    _, server = served
+    with http_client(server) as client:  # the reading process is slow: the caller waits for every page
+        waited = list(client.process_read("iter_with_children", READ, {"parts": None},
+                                          (_timed_summary, ("bills", 0.2)), lighter={"lighter": True}))
+    with http_client(server) as client:  # the caller is slow: the reading process is ahead after its first page
+        ahead = []
+        for item in client.process_read("iter_with_children", READ, {"parts": None}, (_timed_summary, ("bills", 0)),
+                                        lighter={"lighter": True}):
+            ahead.append(item)
+            time.sleep(0.2)
+    for items in (waited, ahead):
+        assert sum(count for _, count, _ in items) == 700 and len(items) == 7
+    # Each wait makes the page after it lighter; a lighter page comes early, so the next may come in time: at
+    # worst every other page is lighter.
+    assert sum(lighter for *_, lighter in waited[1:]) >= 3
+    assert not any(lighter for *_, lighter in ahead[2:])
+
+
 def test_stopping_a_process_read_early_counts_every_call_it_made_and_ends_the_process(served):
     emulator, server = served
     with http_client(server) as client:
