@@ -269,7 +269,7 @@ def get_api_session(ctx: CallContext, element: etree._Element) -> Outcome:
 def _result_set_page(ctx: CallContext, result_set: ResultSet, page_size: int, first: bool = False) -> Outcome:
     start = result_set.position
     keys = result_set.keys[start : start + page_size]
-    rows = ctx.store.rows(result_set.object_name, keys.tolist(), result_set.fields)
+    rows = ctx.store.rows(result_set.object_name, keys.tolist(), result_set.fields, as_columns=True)
     result_set.position = start + len(keys)
     remaining = len(result_set.keys) - result_set.position
     # The TTL counts from the last use: a reader that keeps paging keeps its snapshot.
@@ -455,9 +455,11 @@ def query(ctx: CallContext, element: etree._Element) -> Outcome:
         limit=page_size,
         case_insensitive=case_insensitive,
         function=ctx.enum_form_of("query"),
+        as_columns=not unordered,  # an unordered page is shuffled as rows
     )
-    rows = list(found.rows)
+    rows = found.rows
     if unordered:
+        rows = list(rows)
         ctx.order_rng.shuffle(rows)
     attributes = {
         "listtype": object_name,

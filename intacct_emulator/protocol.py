@@ -419,6 +419,25 @@ def _fields_xml(fields: Mapping[str, object], out: list[str]) -> None:
             out.append(f"<{name}>{_escaped(value)}</{name}>")
 
 
+class TextColumns:
+    """A page's rows as columns of already-formatted text, one list per field (every value a text; '' is an
+    empty element). Iterating gives the rows as mappings; :func:`add_rows` writes the columns as they are,
+    without a mapping per row."""
+
+    __slots__ = ("fields", "columns")
+
+    def __init__(self, fields: Iterable[str], columns: list[list[str]]):
+        self.fields = tuple(fields)
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        fields = self.fields
+        return (dict(zip(fields, values, strict=True)) for values in zip(*self.columns, strict=True))
+
+
 def add_rows(data_el: etree._Element, row_tag: str, rows: Iterable[Mapping[str, object]]) -> None:
     """Rows are already-formatted text; '' and None become empty elements (``<X></X>``).
 
@@ -427,8 +446,11 @@ def add_rows(data_el: etree._Element, row_tag: str, rows: Iterable[Mapping[str, 
     elsewhere the text itself travels inside the marker comment. :func:`serialize` replaces the marker. Field
     names come from the object catalogue, values are escaped here.
     """
-    rows = rows if isinstance(rows, list) else list(rows)
-    text = _page_text(row_tag, rows)
+    if isinstance(rows, TextColumns):
+        text = _columns_text(row_tag, rows)
+    else:
+        rows = rows if isinstance(rows, list) else list(rows)
+        text = _page_text(row_tag, rows)
     if text is None:
         out: list[str] = []
         for row in rows:
@@ -464,6 +486,21 @@ _PAGE_TEXTS: ContextVar[dict[str, str] | None] = ContextVar("emulator_page_texts
 _PAGE_KEY = "#"
 
 
+def _columns_text(row_tag: str, page: TextColumns) -> str:
+    """The rows of ``page`` as one text: a row template formatted once a row, each column escaped as a whole
+    (the same text as ``_page_text`` writes for the same rows as mappings)."""
+    if not len(page):
+        return ""
+    columns = [column if not _needs_escape("".join(column)) else [value.translate(_ESCAPES) for value in column]
+               for column in page.columns]
+    row_template = f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in page.fields) + f"</{row_tag}>"
+    return "".join(map(row_template.__mod__, zip(*columns, strict=True)))
+
+
+def _needs_escape(text: str) -> bool:
+    return "&" in text or "<" in text or ">" in text
+
+
 def _page_text(row_tag: str, rows: list[Mapping[str, object]]) -> str | None:
     """The rows of a page as one text, written by one formatting of one template repeated for every row:
     what a page of a query is (the same fields in every row, every value a text). None when the page is
@@ -482,7 +519,7 @@ def _page_text(row_tag: str, rows: list[Mapping[str, object]]) -> str | None:
         joined = "".join(values)  # TypeError: a None, a nested mapping or a list of lines
     except TypeError:
         return None
-    if "&" in joined or "<" in joined or ">" in joined:
+    if _needs_escape(joined):
         values = [value.translate(_ESCAPES) for value in values]
     row_template = f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in names) + f"</{row_tag}>"
     return (row_template * len(rows)) % tuple(values)

@@ -13,6 +13,7 @@ from intacct_emulator.data.query import And, Compare, Literal, fields_of
 from intacct_emulator.data.schema import ENTITY_FIELD, OBJECTS, ObjectSpec
 from intacct_emulator.data.table import Journal, Table
 from intacct_emulator.data.world import Clock, Company, Scope
+from intacct_emulator.protocol import TextColumns
 
 ADMIN_SCOPE = Scope(entity_id=None, show_private=True)
 
@@ -20,7 +21,7 @@ ADMIN_SCOPE = Scope(entity_id=None, show_private=True)
 @dataclass
 class QueryResult:
     total: int
-    rows: list[dict[str, str]]
+    rows: list[dict[str, str]] | TextColumns  # TextColumns: asked for ``as_columns``
 
 
 class Store:
@@ -108,9 +109,7 @@ class Store:
     def format_rows(self, table: Table, rows: np.ndarray, fields: list[str], *,
                     raw: bool = True) -> list[dict[str, str]]:
         """Rows as the gateway answers them; ``raw=False`` (the admin reads): the stored values only."""
-        columns = [self._vendor_total_due(table, rows) if table.spec.name == "VENDOR" and name == "TOTALDUE"
-                   else table.columns[name].format(rows, self.local) for name in fields]
-        formatted = [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
+        formatted = list(self._text_columns(table, rows, fields))
         if raw and self.raw_values:
             recordnos = table.recordnos()[rows].tolist() if len(rows) else []
             for row, recordno in zip(formatted, recordnos, strict=True):
@@ -122,6 +121,18 @@ class Store:
                     else:
                         row[name] = text
         return formatted
+
+    def format_columns(self, table: Table, rows: np.ndarray, fields: list[str]) -> list[dict[str, str]] | TextColumns:
+        """What ``format_rows`` answers, as columns of text (written as a page without a mapping per row); as
+        rows where some record answers raw values of its own (``set_raw_values``)."""
+        if self.raw_values:
+            return self.format_rows(table, rows, fields)
+        return self._text_columns(table, rows, fields)
+
+    def _text_columns(self, table: Table, rows: np.ndarray, fields: list[str]) -> TextColumns:
+        return TextColumns(fields, [
+            self._vendor_total_due(table, rows) if table.spec.name == "VENDOR" and name == "TOTALDUE"
+            else table.columns[name].format(rows, self.local) for name in fields])
 
     def set_raw_values(self, object_name: str, recordno: int, values: dict[str, str | None]) -> None:
         """Every later gateway read of the record answers these texts for these fields (None: the element is
@@ -153,25 +164,30 @@ class Store:
     def query(self, object_name: str, *, fields: list[str] | None = None, where=None,
               order_by: list[tuple[str, bool]] | None = None, scope: Scope = ADMIN_SCOPE, offset: int = 0,
               limit: int = 100, case_insensitive: bool = False, function: str | None = None,
-              raw: bool = True) -> QueryResult:
-        """``function`` is the gateway function whose enumeration forms the filter uses (None: either)."""
+              raw: bool = True, as_columns: bool = False) -> QueryResult:
+        """``function`` is the gateway function whose enumeration forms the filter uses (None: either);
+        ``as_columns``: the rows as ``format_columns`` gives them (the gateway's answers)."""
         table = self.table(object_name)
         names = self.resolve_fields(table.spec, fields)
         rows = self._matching_rows(table, where, scope, order_by, case_insensitive, function)
         page = rows[max(offset, 0): max(offset, 0) + max(limit, 0)]
-        return QueryResult(total=len(rows), rows=self.format_rows(table, page, names, raw=raw))
+        formatted = (self.format_columns(table, page, names) if as_columns and raw
+                     else self.format_rows(table, page, names, raw=raw))
+        return QueryResult(total=len(rows), rows=formatted)
 
     def matching_keys(self, object_name: str, where, scope: Scope, function: str | None = None) -> list[int]:
         table = self.table(object_name)
         rows = self._matching_rows(table, where, scope, None, False, function)
         return table.recordnos()[rows].tolist()
 
-    def rows(self, object_name: str, keys: list[int], fields: list[str] | None) -> list[dict[str, str]]:
-        """Records by RECORDNO in the given order; deleted ones are skipped (readMore after a delete)."""
+    def rows(self, object_name: str, keys: list[int], fields: list[str] | None, *,
+             as_columns: bool = False) -> list[dict[str, str]] | TextColumns:
+        """Records by RECORDNO in the given order; deleted ones are skipped (readMore after a delete).
+        ``as_columns``: as ``format_columns`` gives them."""
         table = self.table(object_name)
         names = self.resolve_fields(table.spec, fields)
         found = table.rows_of(np.asarray(keys, dtype=np.int64))
-        return self.format_rows(table, found, names)
+        return self.format_columns(table, found, names) if as_columns else self.format_rows(table, found, names)
 
     def read(self, object_name: str, keys: list[str], fields: list[str] | None, scope: Scope,
              by_name: bool = False) -> list[dict[str, str]]:

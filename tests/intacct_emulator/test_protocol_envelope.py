@@ -332,6 +332,27 @@ def test_an_answer_reads_the_same_whether_its_rows_are_kept_beside_the_tree_or_i
                     assert (element.findtext(name) or "") == (value or "")
 
 
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries({name: _CELL.map(lambda v: v or "") for name in _FIELDS}), max_size=6))
+def test_a_page_written_from_its_columns_is_the_page_written_from_its_rows(rows):
+    """The gateway writes a query's page from columns of text (``TextColumns``): the same answer as from
+    the same rows as mappings, and iterating the columns gives those mappings."""
+    from lxml import etree
+
+    from intacct_emulator import protocol
+
+    rows = [{name: row[name] for name in _FIELDS} for row in rows]  # the fields in the columns' order
+    columns = protocol.TextColumns(_FIELDS, [[row[name] for row in rows] for name in _FIELDS])
+    assert list(columns) == rows and len(columns) == len(rows)
+    answers = []
+    for page in (rows, columns):
+        response = etree.Element("response")
+        protocol.add_rows(protocol.data(response, {"count": len(page)}), "APBILL", page)
+        with protocol.answer_scope():
+            answers.append(protocol.serialize(response, pretty=False))
+    assert answers[0] == answers[1]
+
+
 def test_empty_select_field_is_refused(gw):
     result = gw.call("<query><object>VENDOR</object><select><field></field></select></query>").result()
     assert result.findtext("status") == "failure"
