@@ -128,3 +128,33 @@ def test_copy_text_of_a_chunk_is_each_value_escaped_as_copy_reads_it(rows):
     import intacct.warehouse.warehouse as module
 
     assert module._copy_lines(rows) == "".join("\t".join(map(module._copy_text, row)) + "\n" for row in rows)
+
+
+@pytest.mark.unit
+@settings(max_examples=60, deadline=None)
+@given(per_statement=st.integers(1, 7), batches=st.lists(
+    st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["1.00", "-0.05", "123456.78"])), max_size=40),
+    min_size=1, max_size=4))
+def test_sqlite_stores_batches_of_any_size_as_row_by_row_would(tmp_path_factory, per_statement, batches):
+    """Many rows go in one INSERT on SQLite: whatever the batch's size against the rows per statement (full
+    statements, a partial last one), every row is stored, and a key repeated within a batch ends as its last
+    occurrence, as row by row."""
+    import intacct.warehouse.warehouse as module
+
+    warehouse = Warehouse.from_url(f"sqlite:///{tmp_path_factory.mktemp('rows') / 'warehouse.db'}")
+    warehouse.ensure_schema()
+    expected: dict[str, Decimal] = {}
+    default, module.SQLITE_ROWS_PER_STATEMENT = module.SQLITE_ROWS_PER_STATEMENT, per_statement
+    try:
+        for batch in batches:
+            with warehouse.engine.begin() as connection:
+                rows = [bill(n, total) for n, total in batch]
+                assert warehouse.upsert(connection, "bc_bills", rows, update_columns=["total_amount"]) == len(rows)
+            expected.update((row["bill_id"], row["total_amount"]) for row in rows)
+        table = warehouse.tables["bc_bills"]
+        with warehouse.engine.connect() as connection:
+            stored = {r.bill_id: r.total_amount for r in connection.execute(select(table.c.bill_id, table.c.total_amount))}
+    finally:
+        module.SQLITE_ROWS_PER_STATEMENT = default
+        warehouse.dispose()
+    assert stored == expected
