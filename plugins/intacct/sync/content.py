@@ -34,26 +34,51 @@ _HEADER_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(HE
 _LINE_TEXT = [(name, f'"{name}":', normalize) for name, normalize in sorted(LINE)]
 
 
+def _normalized_writer():
+    """``content_text`` of normalized values, as one function written for the synced fields (made once): a
+    bill's text a field at a time in line, without a generator per bill and per line (a quarter less time for
+    every bill a first sync imports). Most values are text: written by the JSON encoder's own string function,
+    without a call of ours."""
+    def written(variable: str, key: str, first: bool) -> str:
+        return f"{(key if first else ',' + key)!r} + (_text({variable}) if {variable}.__class__ is str else scalar({variable}))"
+
+    head = " + ".join(written(f"h{i}", key, i == 0) for i, (_, key, _) in enumerate(_HEADER_TEXT))
+    line = " + ".join(written(f"l{i}", key, i == 0) for i, (_, key, _) in enumerate(_LINE_TEXT))
+    source = [
+        "def write(header, lines, vendor, location):",
+        "    get = header.get",
+        *(f"    h{i} = get({name!r})" for i, (name, _, _) in enumerate(_HEADER_TEXT)),
+        f"    head = {head}",
+        "    body = []",
+        "    for line in (sorted(lines, key=_line_no) if len(lines) > 1 else lines):",
+        "        get = line.get",
+        # An empty value is null; a line without a location takes the bill's.
+        *(f"        l{i} = get({name!r}) or {'location' if name == 'location_id' else 'None'}"
+          for i, (name, _, _) in enumerate(_LINE_TEXT)),
+        f"        body.append({line})",
+        "    return ('{\"header\":{' + head + '},\"lines\":[' + ('{' + '},{'.join(body) + '}' if body else '')",
+        "            + '],\"vendor\":' + scalar(vendor) + '}')",
+    ]
+    scope = {"_text": _text, "scalar": json_scalar, "_line_no": lambda line: line.get("line_no") or 0}
+    exec("\n".join(source), scope)  # noqa: S102 - the source is written here from the field catalogue
+    return scope["write"]
+
+
+_write_normalized = _normalized_writer()
+
+
 def content_text(header: dict, lines: list[dict], vendor_intacct_id: str | None, location: str | None, *,
                  normalized: bool = False) -> str:
     """The JSON text ``content_hash`` hashes: ``dumps`` of the vendor, the synced header fields and the lines
     in line order (a line without a location takes ``location``; an empty value is null)."""
-    scalar = json_scalar
     if normalized:
-        # Most values are text: written by the JSON encoder's own string function, without a call of ours.
-        ordered = sorted(lines, key=lambda line: line.get("line_no") or 0)
-        head = ",".join(key + (_text(v) if (v := header.get(name)).__class__ is str else scalar(v))
-                        for name, key, _ in _HEADER_TEXT)
-        body = "},{".join(",".join(
-            key + (_text(v) if (v := line.get(name) or (location if name == "location_id" else None)).__class__ is str
-                   else scalar(v))
-            for name, key, _ in _LINE_TEXT) for line in ordered)
-    else:
-        ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
-        head = ",".join(key + scalar(_normalized(normalize, header.get(name))) for name, key, normalize in _HEADER_TEXT)
-        body = "},{".join(",".join(
-            key + scalar(_normalized(normalize, line.get(name)) or (location if name == "location_id" else None))
-            for name, key, normalize in _LINE_TEXT) for line in ordered)
+        return _write_normalized(header, lines, vendor_intacct_id, location)
+    scalar = json_scalar
+    ordered = sorted(lines, key=lambda line: _normalized(_TO_INT, line.get("line_no")) or 0)
+    head = ",".join(key + scalar(_normalized(normalize, header.get(name))) for name, key, normalize in _HEADER_TEXT)
+    body = "},{".join(",".join(
+        key + scalar(_normalized(normalize, line.get(name)) or (location if name == "location_id" else None))
+        for name, key, normalize in _LINE_TEXT) for line in ordered)
     return ('{"header":{' + head + '},"lines":[' + ("{" + body + "}" if ordered else "") + '],"vendor":'
             + scalar(vendor_intacct_id) + "}")
 
