@@ -396,7 +396,8 @@ def join_children(bill_pages: Iterator[Page], line_pages: Iterator[list[dict]],
                 except StopIteration:
                     exhausted = True
             for lines in wanted.values():
-                _sort_lines(lines)
+                if len(lines) > 1:
+                    _sort_lines(lines)
             yield BillPage(page.records, page.cursor, page.rejected, total=page.total, lines=wanted)
     finally:
         for stream in (bill_pages, line_pages):

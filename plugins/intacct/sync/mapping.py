@@ -533,8 +533,10 @@ def bill_lines_from_intacct(records: Iterable[Mapping[str, Any]]) -> list[dict[s
     Intacct's LINE_NO base is not documented consistently across transaction types, so BC numbering is
     derived from the order rather than copied.
     """
-    lines = [bill_line_from_intacct(record) for record in records]
-    lines.sort(key=lambda line: (line["line_no"] is None, line["line_no"] or 0, line[RECORD_NO] or 0))
+    convert = _converter(BILL_LINE_FIELDS, "APBILLITEM")  # looked up once a bill, not once a line
+    lines = [convert(record) for record in records]
+    if len(lines) > 1:
+        lines.sort(key=lambda line: (line["line_no"] is None, line["line_no"] or 0, line[RECORD_NO] or 0))
     for position, line in enumerate(lines, start=1):
         line["line_no"] = position
     return lines
