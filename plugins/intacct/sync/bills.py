@@ -245,7 +245,7 @@ class BillSync(ObjectSync):
         return {"key": row["bill_id"], "row": row, "bill": bill, "lines": lines, "snapshot": snapshot,
                 "bc_hash": content_hash(row, bc_lines, vendor, self.location),
                 "intacct_hash": (snapshot.get("intacct_hash") if lines is None
-                                 else digest or content_hash(bill, lines, vendor, self.location))}
+                                 else digest or BILLS.digest(bill, lines, self.location))}
 
     def _decide(self, compared: list[dict]) -> dict[str, tuple[bool, str | None]]:
         """Key → (take Intacct's content, the conflict's winner or None), by the one three-way diff and policy
