@@ -62,7 +62,6 @@ class BillSync(ObjectSync):
         self.seen_record_nos = SeenNumbers()  # every RECORDNO read: compact, a run may read millions
         self.content_window = None
         self._lines: dict[str, list[dict]] = {}  # BC lines of the bills being written to Intacct
-        self.written_at: set = set()  # the stamps of this run's pages of bills written from Intacct
         # A first sync of a company with no bill linked yet: a bill not read before in this run has no BC row
         # or link to look up (only this run links bills, and it reads each RECORDNO once).
         self.nothing_linked = False
@@ -496,10 +495,8 @@ class BillSync(ObjectSync):
         changed = [bills.c.company_id == ctx.company, bills.c.intacct_record_no.is_not(None)]
         if since is not None:
             changed.append(bills.c.updated_at >= since)
-        if self.written_at:
-            # What this run has just written with Intacct's content (a page's own stamp; BC sets another on any
-            # edit) holds what Intacct has: a first sync does not read its whole import back.
-            changed.append(bills.c.updated_at.not_in(sorted(self.written_at)))
+        if (written := self.not_written_here(bills.c.updated_at)) is not None:
+            changed.append(written)
         # A page of bill ids at a time (a first run or full refresh compares every linked bill: their ids are
         # never held all at once); the retried and conflict-won bills not among them follow.
         for page, touched in self._stamped_pages(changed):

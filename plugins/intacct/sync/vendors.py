@@ -398,6 +398,7 @@ class VendorSync(ObjectSync):
 
     def _import_rows(self, connection, imports: list[PlannedChange]) -> None:
         now = utc_now()
+        self.written_at.add(now)
         columns = [c for c in self.spec.bc_columns(self.table) if c != "intacct_vendor_id"]
         rows = [{"company_id": self.ctx.company, "vendor_id": c.bc_key, "intacct_vendor_id": c.intacct_key,
                  **{name: c.values.get(name) for name in columns}, "updated_at": now} for c in imports]
@@ -518,6 +519,8 @@ class VendorSync(ObjectSync):
                                                          self.table.c.intacct_vendor_id.is_not(None))
         if since is not None:
             statement = statement.where(self.table.c.updated_at >= since)
+        if (written := self.not_written_here(self.table.c.updated_at)) is not None:
+            statement = statement.where(written)
         with ctx.warehouse.engine.connect() as connection:
             keys = (set(connection.execute(statement).scalars()) | retry) - self.handled
         differing: dict[str, dict] = {}

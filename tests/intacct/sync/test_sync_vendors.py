@@ -39,6 +39,35 @@ def test_intacct_vendors_are_imported_with_a_deterministic_bc_id(any_warehouse, 
     assert synced(make_engine(any_warehouse)).counts["vendors"]["to_bc"]["created"] == 0
 
 
+def test_a_first_sync_compares_no_vendor_it_imported_but_one_bc_edited_since(warehouse, make_engine, emulator,
+                                                                           monkeypatch):
+    """BC's side of a first sync reads back none of the vendors the run has just imported with Intacct's values
+    (they hold what Intacct has), yet a vendor BC edits once imported, before BC's side runs, still goes to
+    Intacct in this run."""
+    from intacct.sync import vendors as module
+
+    compared: list[str] = []
+    bc_rows, sync_bc_changes = module.VendorSync.bc_rows, module.VendorSync.sync_bc_changes
+    edited = {}
+
+    def edit_then_sync(self, since):
+        vendor, _ = linked_vendor(warehouse, emulator)  # imported by this run a moment ago
+        bc_update(warehouse, "bc_vendors", {"company_id": COMPANY, "vendor_id": vendor["vendor_id"]},
+                  phone="+1 555 0100")
+        edited["vendor"] = vendor
+        monkeypatch.setattr(module.VendorSync, "bc_rows",
+                            lambda s, connection, keys: compared.extend(keys) or bc_rows(s, connection, keys))
+        return sync_bc_changes(self, since)
+
+    monkeypatch.setattr(module.VendorSync, "sync_bc_changes", edit_then_sync)
+    summary = synced(make_engine(warehouse))
+    vendor = edited["vendor"]
+    assert summary.counts["vendors"]["to_bc"]["created"] > 1
+    assert compared and set(compared) == {vendor["vendor_id"]}
+    assert intacct_vendor(emulator, vendor["intacct_vendor_id"])["DISPLAYCONTACT.PHONE1"] == "+1 555 0100"
+    assert summary.counts["vendors"]["to_intacct"]["updated"] == 1
+
+
 def test_snapshots_never_hold_a_tax_id(warehouse, make_engine, emulator):
     engine = make_engine(warehouse)
     synced(engine)
