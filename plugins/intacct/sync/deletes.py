@@ -48,6 +48,7 @@ class DeleteDetection:
     def reconcile_deletes(self, present: set[int] | None = None) -> None:
         """Live BC counterparts whose RECORDNO is not in ``present`` (a complete key list already read; else
         Intacct's keys are listed now) take the gone state."""
+        given = present is not None
         if present is None:
             try:
                 present = SeenNumbers()
@@ -60,12 +61,16 @@ class DeleteDetection:
                     reason=f"{error}; deletes of {self.spec.noun}s are not reconciled until Intacct answers every "
                            "key readably"))])
                 return
-        self.deactivate(self.live_counterparts(absent_from=present), self.gone_reason("reconcile"), reconciled=True)
+        # Given ``present``, the key list is this run's own complete read: a row the run wrote from it (and BC
+        # left alone since) is of a record in it, so only the others are looked at (on a first sync, none).
+        self.deactivate(self.live_counterparts(absent_from=present, unwritten=given), self.gone_reason("reconcile"),
+                        reconciled=True)
 
     def live_counterparts(self, record_nos: set[int] | None = None, *,
-                          absent_from=None) -> dict[int, tuple[str, str]]:
+                          absent_from=None, unwritten: bool = False) -> dict[int, tuple[str, str]]:
         """RECORDNO → (BC key, Intacct key) of linked BC rows not in the gone state: those of ``record_nos``, or
-        (``absent_from``) those whose RECORDNO it lacks. Streamed: only the matches are held, never every row."""
+        (``absent_from``) those whose RECORDNO it lacks; ``unwritten``: only rows this run has not written from
+        Intacct (``not_written_here``). Streamed: only the matches are held, never every row."""
         spec, table, warehouse = self.spec, self.table, self.ctx.warehouse
         if record_nos is not None and not record_nos:
             return {}
@@ -81,6 +86,8 @@ class DeleteDetection:
                 statement = select(table.c[spec.bc_key].label("bc_key"), table.c[spec.bc_link].label("intacct_key"),
                                    column.label("record_no")).where(
                     table.c.company_id == self.ctx.company, column.is_not(None), alive)
+                if unwritten and (written := self.not_written_here(table.c[spec.touched])) is not None:
+                    statement = statement.where(written)
                 rows = (connection.execute(statement.execution_options(yield_per=1000)).mappings()
                         if record_nos is None else
                         warehouse.select_in_chunks(connection, statement, column, list(record_nos)))

@@ -85,3 +85,20 @@ def test_a_read_from_the_start_finds_deletes_at_once(warehouse, make_engine, emu
     assert listed == []  # the full read itself was the key list
     others = [b for b in rows(warehouse, "bc_bills") if b["bill_id"] != "B-fullread"]
     assert others and all(b["status"] != "void" or b["intacct_state"] in ("Voided", "Reversed") for b in others)
+
+
+def test_a_full_read_that_rewrites_other_bills_still_voids_the_deleted_one(warehouse, make_engine, emulator):
+    """The reconciliation after a full read skips the rows the same run has just written from that read (their
+    records are in it), never the others: a deleted bill is voided in the run that rewrites another bill."""
+    engine = _deleted_in_intacct(warehouse, make_engine, emulator, "B-gone")
+    other = next(b for b in sorted(rows(warehouse, "bc_bills"), key=lambda b: b["bill_id"])
+                 if b["intacct_record_no"] and b["bill_id"] != "B-gone" and b["status"] == "ready_to_pay")
+    emulator.admin.ui_update("DEMO", "APBILL", other["intacct_record_no"], {"DESCRIPTION": "Changed in Intacct"})
+    summary = engine.run("sync_now", RunOptions(objects=("bills",), full_refresh=True))
+    assert one(warehouse, "bc_bills", bill_id=other["bill_id"])["description"] == "Changed in Intacct"
+    assert one(warehouse, "bc_bills", bill_id="B-gone")["status"] == "void"
+    voided = [b["bill_id"] for b in rows(warehouse, "bc_bills")
+              if b["status"] == "void" and b["intacct_state"] not in ("Voided", "Reversed")]
+    assert voided == ["B-gone"]
+    [logged] = outcomes(warehouse, summary.run_id, bc_key="B-gone")
+    assert logged["action"] == "deactivated" and "no longer exists in Intacct" in logged["reason"]
