@@ -122,15 +122,19 @@ class ProcessRead(Iterator):
         if self._here is not None:
             return next(self._here)
         self._grant(self._client.settings.max_concurrency)
-        if self._job["lighter"] and not self._inbox.poll():
-            # Nothing is ready: the child is behind. It leaves the work it may leave to us (``lighter``) on its
-            # next item, so that the work is shared as the two ends' speeds allow.
-            try:
-                self._outbox.send(("lighter", None))
-            except OSError:
-                pass  # it has ended: what it sent before is read below
+        ready = None
+        if self._job["lighter"]:
+            ready = self._ready()
+            if ready is None:
+                # Nothing is ready: the child is behind. It leaves the work it may leave to us (``lighter``) on
+                # its next item, so that the work is shared as the two ends' speeds allow.
+                try:
+                    self._outbox.send(("lighter", None))
+                except OSError:
+                    pass  # it has ended: what it sent before is read below
         while True:
-            kind, payload, usage = self._receive()
+            kind, payload, usage = ready or self._receive()
+            ready = None
             self._count(usage)
             if kind == "item":
                 return payload
@@ -192,6 +196,19 @@ class ProcessRead(Iterator):
             self._outbox.send(("go", (self._client.export_session(), self._slots)))
         except OSError:
             self._receive()  # it has gone before reading anything: raises that it stopped unexpectedly
+
+    def _ready(self) -> tuple[str, Any, dict | None] | None:
+        """The child's next message other than a log line if it has sent one already, else None (without
+        waiting). Log lines that came before it are logged: a log line is not an item ready."""
+        try:
+            while self._inbox.poll():
+                message = self._inbox.recv()
+                if message[0] != "log":
+                    return message
+                _log(*message[1:])
+        except (EOFError, OSError):
+            pass  # it has gone: ``_receive`` says so
+        return None
 
     def _receive(self) -> tuple[str, Any, dict | None]:
         while True:

@@ -123,13 +123,13 @@ def test_a_caller_that_waits_for_the_reading_process_gets_the_next_pages_lighter
     _, server = served
     with http_client(server) as client:  # the reading process is slow: the caller waits for every page
         waited = list(client.process_read("iter_with_children", READ, {"parts": None},
-                                          (_timed_summary, ("bills", 0.2)), lighter={"lighter": True}))
+                                          (_timed_summary, ("bills", 0.5)), lighter={"lighter": True}))
     with http_client(server) as client:  # the caller is slow: the reading process is ahead after its first page
         ahead = []
         for item in client.process_read("iter_with_children", READ, {"parts": None}, (_timed_summary, ("bills", 0)),
                                         lighter={"lighter": True}):
             ahead.append(item)
-            time.sleep(0.2)
+            time.sleep(0.5)
     for items in (waited, ahead):
         assert sum(count for _, count, _ in items) == 700 and len(items) == 7
     # Each wait makes the page after it lighter; a lighter page comes early, so the next may come in time: at
