@@ -493,8 +493,13 @@ def _columns_text(row_tag: str, page: TextColumns) -> str:
         return ""
     columns = [column if not _needs_escape("".join(column)) else [value.translate(_ESCAPES) for value in column]
                for column in page.columns]
-    row_template = f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in page.fields) + f"</{row_tag}>"
+    row_template = _row_template(row_tag, page.fields)
     return "".join(map(row_template.__mod__, zip(*columns, strict=True)))
+
+
+def _row_template(row_tag: str, names: Iterable[str]) -> str:
+    """One row as a %-template of its values, in the order of ``names``."""
+    return f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in names) + f"</{row_tag}>"
 
 
 def _needs_escape(text: str) -> bool:
@@ -521,7 +526,7 @@ def _page_text(row_tag: str, rows: list[Mapping[str, object]]) -> str | None:
         return None
     if _needs_escape(joined):
         values = [value.translate(_ESCAPES) for value in values]
-    row_template = f"<{row_tag}>" + "".join(f"<{name}>%s</{name}>" for name in names) + f"</{row_tag}>"
+    row_template = _row_template(row_tag, names)
     return (row_template * len(rows)) % tuple(values)
 
 
@@ -547,7 +552,7 @@ def _unwrap_rows(body: bytes) -> bytes:
         end = body.index(_ROWS_CLOSE, start)
         parts.append(body[position:start])
         inside = body[start + len(_ROWS_OPEN) : end]
-        kept = pages.get(inside.decode()) if inside.startswith(b"#") else None
+        kept = pages.get(inside.decode()) if inside.startswith(_PAGE_KEY.encode()) else None
         parts.append(inside if kept is None else kept.encode())
         position = end + len(_ROWS_CLOSE)
     parts.append(body[position:])

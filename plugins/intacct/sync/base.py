@@ -71,17 +71,17 @@ class ObjectSync(DeleteDetection, JournalledWrites):
         self._applied_lock = threading.Lock()
         self.handled: set[str] = set()            # BC keys settled this run: not compared again
         self.page_writer = PageWriter(self.object_name)  # pages committed while the next is converted
-        self.written_at: set = set()  # the ``updated_at`` stamps of the BC rows this run wrote with Intacct's values
+        self.written_at: set = set()  # the stamps (``spec.touched``) of the BC rows this run wrote with Intacct's values
 
     @property
     def object_name(self) -> str:
         return self.spec.name
 
-    def not_written_here(self, updated_at):
+    def not_written_here(self, touched):
         """A condition on BC rows: not one this run wrote from Intacct and BC left alone since (a page's own
         stamp; BC sets another on any edit). Such a row holds what Intacct has, so BC's side does not compare it
         again: a first sync does not read its whole import back. None when this run wrote nothing."""
-        return updated_at.not_in(sorted(self.written_at)) if self.written_at else None
+        return touched.not_in(sorted(self.written_at)) if self.written_at else None
 
     @property
     def intacct_key_field(self) -> str:
