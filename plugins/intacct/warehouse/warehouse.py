@@ -259,14 +259,14 @@ def _sqlite_insert(cursor, head: str, width: int, suffix: str, rows: list) -> No
     per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // max(width, 1)))
     one = "(" + ", ".join("?" * width) + ")"
     whole = len(rows) - len(rows) % per_statement
+    flat = itertools.chain.from_iterable  # a statement's rows as its one list of values
     if whole:
-        chain = itertools.chain.from_iterable
         statement = head + ", ".join([one] * per_statement) + suffix
-        cursor.executemany(statement, (list(chain(rows[start:start + per_statement]))
+        cursor.executemany(statement, (list(flat(rows[start:start + per_statement]))
                                        for start in range(0, whole, per_statement)))
     if whole < len(rows):
         rest = rows[whole:]
-        cursor.execute(head + ", ".join([one] * len(rest)) + suffix, list(itertools.chain.from_iterable(rest)))
+        cursor.execute(head + ", ".join([one] * len(rest)) + suffix, list(flat(rest)))
 
 
 def _copy_lines(rows: list[list]) -> str:
